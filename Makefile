@@ -1,0 +1,57 @@
+# thingspace-fota: every task of the project. `make demo` and `make test` set themselves up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+PRISM := node_modules/.bin/prism
+REDOCLY := node_modules/.bin/redocly
+SPECS := $(wildcard openapi/*.yaml)
+SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
+PORT ?= 4010
+
+.PHONY: help setup generate check-generated lint lint-spec test pytest mock demo bench clean
+
+help:  ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+
+setup: $(VENV)/.installed node_modules/.installed  ## Create .venv with the package and its dev tools, and install the pinned Node tools.
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet --upgrade pip
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+generate: $(VENV)/.installed  ## Regenerate generated/ from the specs under openapi/.
+	scripts/generate.sh generated
+
+check-generated: $(VENV)/.installed  ## Fail with a diff when generated/ is not what the specs make.
+	scripts/check-generated.sh
+
+lint-spec: setup  ## Lint the specs (Redocly, strict; openapi-spec-validator).
+	$(REDOCLY) lint --config redocly.yaml $(SPECS) 2> >(grep -v -E '^\s*[║╔╚]' >&2)
+	$(BIN)/openapi-spec-validator --errors all $(SPECS)
+
+lint: lint-spec  ## Lint the specs, ruff on the project, mypy --strict on the overlay and the typed tests.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy overlay/thingspace_fota tests/typing_usage.py
+
+pytest: setup  ## Run the test suite only.
+	$(BIN)/pytest
+
+test: lint check-generated pytest  ## Everything CI runs: lint, generated check, tests.
+
+mock: setup  ## Prism on the FOTA spec in the foreground (PORT=4010).
+	$(PRISM) mock openapi/fota-v3.yaml -h 127.0.0.1 -p $(PORT)
+
+demo: setup  ## Demo of the three operations against a local Prism mock.
+	$(BIN)/python scripts/demo.py
+
+clean:  ## Remove the venv, node_modules and caches.
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
