@@ -1,0 +1,68 @@
+"""thingspace_fota: a typed, retrying, sync and async client of the Verizon ThingSpace FOTA v3 firmware API.
+
+from thingspace_fota import FotaClient, Protocol
+
+with FotaClient(access_token="...", m2m_token="...") as fota:
+    packages = fota.list_available_firmware("0000123456-00001", protocol=Protocol.LWM2M)
+"""
+
+from ._base_client import DEFAULT_BASE_URL, STAGING_BASE_URL
+from ._client import AsyncFotaClient, FotaClient
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    FotaError,
+    InternalServerError,
+    InvalidInputError,
+    NotFoundError,
+    PartialSyncError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    UnprocessableEntityError,
+)
+from ._logs import setup_from_env as _setup_logging
+from ._models import (
+    APIResponse,
+    DeviceFirmware,
+    DeviceFirmwareList,
+    FirmwarePackage,
+    FirmwareReportRequest,
+    Protocol,
+)
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "STAGING_BASE_URL",
+    "APIConnectionError",
+    "APIResponse",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncFotaClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DeviceFirmware",
+    "DeviceFirmwareList",
+    "FirmwarePackage",
+    "FirmwareReportRequest",
+    "FotaClient",
+    "FotaError",
+    "InternalServerError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PartialSyncError",
+    "PermissionDeniedError",
+    "Protocol",
+    "RateLimitError",
+    "ResponseValidationError",
+    "UnprocessableEntityError",
+    "__version__",
+]
+
+_setup_logging()

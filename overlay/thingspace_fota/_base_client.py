@@ -1,0 +1,348 @@
+"""The request machinery shared by FotaClient and AsyncFotaClient, modelled on openai-python's _base_client.py.
+
+One ``_Call`` holds the state of one API call across its attempts and decides, from each answer, whether the call
+is done, must be retried after a delay, or needs renewed tokens. The sync and async loops only do the I/O and
+the sleeping, so both clients behave the same by construction.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import random
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+import httpx
+
+from . import _validation as check
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    FotaError,
+    InvalidInputError,
+    PartialSyncError,
+    ResponseValidationError,
+    make_status_error,
+    request_id_of,
+)
+from ._logs import logger, redact
+from ._models import APIResponse, DeviceFirmwareList
+from ._operations import Operation, ShapeError
+from ._version import __version__
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://thingspace.verizon.com/api/fota/v3"
+STAGING_BASE_URL = "https://staging.thingspace.verizon.com/api/fota/v3"
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_RETRY_WAIT = 60.0
+DEFAULT_MAX_CONNECTIONS = 64
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+JITTER = 0.25
+USER_AGENT = f"thingspace-fota/{__version__} python-httpx/{httpx.__version__}"
+
+
+@attrs.frozen
+class RequestOptions:
+    """Per-call settings, resolved from the client's defaults and the call's keyword arguments."""
+
+    max_retries: int
+    timeout: httpx.Timeout
+    extra_headers: Mapping[str, str]
+    max_retry_wait: float
+
+
+@attrs.frozen
+class _Done(Generic[T]):
+    response: APIResponse[T]
+
+
+@attrs.frozen
+class _Retry:
+    delay: float
+
+
+@attrs.frozen
+class _Renew:
+    """The API answered 401: renew the tokens and try once more, or raise ``error``."""
+
+    error: APIStatusError
+
+
+def parse_retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``; None if absent."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            value = float(millis) / 1000
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value):
+            return max(value, 0.0)
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    return max(value, 0.0) if math.isfinite(value) else None
+
+
+def backoff_delay(retries_done: int) -> float:
+    """Exponential backoff with jitter: ``min(0.5 * 2**n, 8)`` seconds, less up to 25 %."""
+    base: float = min(INITIAL_RETRY_DELAY * 2**retries_done, MAX_RETRY_DELAY)
+    return base * (1 - JITTER * random.random())  # noqa: S311 - jitter, not cryptography
+
+
+class _Call(Generic[T]):
+    """One API call across its attempts: builds each request and judges each answer."""
+
+    def __init__(
+        self, operation: Operation[T], request: dict[str, Any], options: RequestOptions, base_url: str
+    ) -> None:
+        self.operation = operation
+        self.options = options
+        self.method: str = request["method"].upper()
+        self.url = base_url + request["url"]
+        self.params: Mapping[str, Any] | None = request.get("params") or None
+        self.json: Any = request.get("json")
+        self.attempt = 0
+        self.retries_done = 0
+        self.renewed = False
+        self.started = 0.0
+
+    @property
+    def attempts(self) -> int:
+        return self.options.max_retries + 1
+
+    def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
+        self.attempt += 1
+        if self.json is not None and self.attempt == 1:
+            logger.debug("%s request body: %s", self.operation.what, json.dumps(redact(self.json)))
+        headers = {**self.options.extra_headers, **auth}
+        request = http.build_request(
+            self.method,
+            self.url,
+            params=self.params,
+            json=self.json,
+            headers=headers,
+            timeout=self.options.timeout,
+        )
+        self.started = time.monotonic()
+        return request
+
+    def _log(self, outcome: str, response: httpx.Response | None = None) -> None:
+        elapsed_ms = (time.monotonic() - self.started) * 1000
+        request_id = request_id_of(response) if response is not None else None
+        logger.info(
+            "%s -> %s in %.1f ms (attempt %d/%d%s)",
+            self.operation.what,
+            outcome,
+            elapsed_ms,
+            self.attempt,
+            self.attempts,
+            f", request id {request_id}" if request_id else "",
+        )
+
+    def _retry(self, reason: str, server_wait: float | None = None) -> _Retry | None:
+        """A retry after ``reason``, or None when the call has used all its retries."""
+        if self.retries_done >= self.options.max_retries:
+            return None
+        delay = server_wait if server_wait is not None else backoff_delay(self.retries_done)
+        self.retries_done += 1
+        logger.info(
+            "%s: retrying in %.2f s because of %s (attempt %d/%d next)",
+            self.operation.what,
+            delay,
+            reason,
+            self.attempt + 1,
+            self.attempts,
+        )
+        return _Retry(delay)
+
+    def failed(self, exc: httpx.RequestError) -> _Retry:
+        """The request got no answer; retry or raise APIConnectionError / APITimeoutError."""
+        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection error"
+        self._log(f"{kind} ({type(exc).__name__})")
+        retry = self._retry(f"{kind} ({type(exc).__name__})")
+        if retry is not None:
+            return retry
+        detail = str(exc)[:200] or type(exc).__name__
+        message = f"{self.operation.what} {kind} after {self.attempt} attempt(s): {detail}"
+        error_cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+        raise error_cls(message, request=exc.request if _has_request(exc) else None) from exc
+
+    def answered(self, response: httpx.Response) -> _Done[T] | _Retry | _Renew:
+        """Judge an answer: parse a 2xx, retry a retryable status, renew on 401, raise anything else."""
+        status = response.status_code
+        self._log(str(status), response)
+        if logger.isEnabledFor(10):  # DEBUG
+            logger.debug("%s response body: %s", self.operation.what, _loggable_body(response))
+        if 200 <= status < 300:
+            return _Done(APIResponse(self._parse(response), response))
+        what = self.operation.what
+        if status == 401 and not self.renewed:
+            self.renewed = True
+            return _Renew(make_status_error(response, what=what))
+        if status in RETRY_STATUSES:
+            server_wait = parse_retry_after(response.headers)
+            if server_wait is not None and server_wait > self.options.max_retry_wait:
+                logger.info("%s: server asks to wait %.1f s, above the cap; not retrying", what, server_wait)
+                raise make_status_error(response, what=what, retry_after=server_wait)
+            retry = self._retry(f"HTTP {status}", server_wait)
+            if retry is not None:
+                return retry
+            raise make_status_error(response, what=what, retry_after=server_wait)
+        raise make_status_error(response, what=what)
+
+    def _parse(self, response: httpx.Response) -> T:
+        what = self.operation.what
+        if not response.content:
+            raise ResponseValidationError(
+                f"{what} returned HTTP {response.status_code} with an empty body", response=response
+            )
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ResponseValidationError(
+                f"{what} returned HTTP {response.status_code} with a body that is not JSON", response=response
+            ) from None
+        try:
+            return self.operation.parse(data)
+        except ShapeError as exc:
+            raise ResponseValidationError(
+                f"{what} returned a body that does not fit the contract: {exc}", response=response
+            ) from None
+
+
+def _has_request(exc: httpx.RequestError) -> bool:
+    try:
+        exc.request  # noqa: B018 - httpx raises RuntimeError when no request is attached
+    except RuntimeError:
+        return False
+    return True
+
+
+def _loggable_body(response: httpx.Response) -> str:
+    try:
+        return json.dumps(redact(response.json()))[:4000]
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return f"<{len(response.content)} bytes of {response.headers.get('content-type', 'unknown type')}>"
+
+
+class ClientSettings:
+    """Validated settings common to both clients, and the per-call option resolution."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        max_retry_wait: float,
+        max_connections: int,
+        default_headers: Mapping[str, str] | None,
+    ) -> None:
+        self.base_url = check.base_url(base_url)
+        self.timeout = check.timeout(timeout)
+        self.max_retries = check.positive_int(max_retries, "max_retries", minimum=0)
+        self.max_retry_wait = check.seconds(max_retry_wait, "max_retry_wait")
+        self.max_connections = check.positive_int(max_connections, "max_connections")
+        self.default_headers = {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **_headers(default_headers, "default_headers"),
+        }
+
+    def httpx_args(self) -> dict[str, Any]:
+        """Arguments of the httpx client the library makes when the user does not pass one."""
+        return {
+            "timeout": self.timeout,
+            "limits": httpx.Limits(
+                max_connections=self.max_connections, max_keepalive_connections=self.max_connections
+            ),
+            "follow_redirects": False,
+        }
+
+    def options(
+        self,
+        max_retries: int | None,
+        timeout: float | httpx.Timeout | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> RequestOptions:
+        return RequestOptions(
+            max_retries=self.max_retries
+            if max_retries is None
+            else check.positive_int(max_retries, "max_retries", minimum=0),
+            timeout=self.timeout if timeout is None else check.timeout(timeout),
+            extra_headers={**self.default_headers, **_headers(extra_headers, "extra_headers")},
+            max_retry_wait=self.max_retry_wait,
+        )
+
+
+_RESERVED_HEADERS = frozenset({"authorization", "vz-m2m-token"})
+
+
+def _headers(value: Mapping[str, str] | None, argument: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(argument, f"must be a mapping of header names to values, not {type(value).__name__}")
+    result: dict[str, str] = {}
+    for name, header_value in value.items():
+        if not isinstance(name, str) or not isinstance(header_value, str):
+            raise InvalidInputError(argument, "header names and values must be strings")
+        if name.lower() in _RESERVED_HEADERS:
+            raise InvalidInputError(
+                f"{argument}[{name!r}]",
+                "auth headers are set by the client; pass access_token/m2m_token instead",
+            )
+        result[name] = header_value
+    return result
+
+
+def chunked(device_ids: Sequence[str], batch_size: int) -> list[list[str]]:
+    """Consecutive chunks of at most ``batch_size`` ids."""
+    return [list(device_ids[i : i + batch_size]) for i in range(0, len(device_ids), batch_size)]
+
+
+def merge_chunks(
+    chunks: Sequence[Sequence[str]],
+    outcomes: Sequence[APIResponse[DeviceFirmwareList] | FotaError | None],
+    account_id: str,
+) -> list[APIResponse[DeviceFirmwareList]]:
+    """The chunk responses in order, or the error that keeps every result and every id not synchronised.
+
+    ``outcomes[i]`` is chunk i's response, its error, or None when it was never sent (an earlier chunk failed).
+    """
+    done = [o for o in outcomes if isinstance(o, APIResponse)]
+    errors = [o for o in outcomes if isinstance(o, FotaError)]
+    if not errors:
+        return done
+    if not done:
+        raise errors[0]
+    pending = [i for chunk, o in zip(chunks, outcomes, strict=True) if not isinstance(o, APIResponse) for i in chunk]
+    partial = merge_results(done, account_id)
+    raise PartialSyncError(result=partial, pending_device_ids=pending, error=errors[0]) from errors[0]
+
+
+def merge_results(responses: Sequence[APIResponse[DeviceFirmwareList]], account_id: str) -> DeviceFirmwareList:
+    """One DeviceFirmwareList from the chunk results, devices in request order."""
+    account = responses[0].parsed.account_name if responses else account_id
+    return DeviceFirmwareList(account_name=account, devices=[device for r in responses for device in r.parsed.devices])

@@ -1,0 +1,498 @@
+"""FotaClient and AsyncFotaClient: the three FOTA v3 operations with validation, auth, retries and batching."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from . import _validation as check
+from ._auth import (
+    AsyncAuth,
+    AsyncTokenCallablesAuth,
+    AsyncTokenSource,
+    SyncAuth,
+    TokenCallablesAuth,
+    TokenSource,
+    check_token_source,
+)
+from ._base_client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_TIMEOUT,
+    ClientSettings,
+    RequestOptions,
+    _Call,
+    _Done,
+    _Renew,
+    _Retry,
+    chunked,
+    merge_chunks,
+    merge_results,
+)
+from ._exceptions import FotaError, InvalidInputError
+from ._models import APIResponse, DeviceFirmwareList, FirmwarePackage, FirmwareReportRequest, Protocol
+from ._operations import (
+    LIST_AVAILABLE_FIRMWARE,
+    REPORT_DEVICE_FIRMWARE,
+    SYNCHRONIZE_DEVICE_FIRMWARE,
+    Operation,
+    list_request,
+    report_request,
+    synchronize_request,
+)
+from ._validation import MAX_BATCH_SIZE
+
+T = TypeVar("T")
+DEFAULT_MAX_CONCURRENCY = 8
+_Outcome = APIResponse[DeviceFirmwareList] | FotaError | None
+
+
+def _require_tokens(access_token: object, m2m_token: object) -> None:
+    missing = [name for name, value in (("access_token", access_token), ("m2m_token", m2m_token)) if value is None]
+    if missing:
+        raise InvalidInputError(" and ".join(missing), "required: both tokens must be given (a string or a callable)")
+    check_token_source(access_token, "access_token")
+    check_token_source(m2m_token, "m2m_token")
+
+
+def _check_http_client(value: object, expected: type[Any]) -> None:
+    if value is not None and not isinstance(value, expected):
+        raise InvalidInputError("http_client", f"must be an {expected.__module__}.{expected.__name__}")
+
+
+class FotaClient:
+    """Synchronous client of the ThingSpace FOTA v3 firmware API.
+
+    Use it as a context manager (or call :meth:`close`); it holds one pooled ``httpx.Client`` that is safe to
+    share between threads.
+
+    Args:
+        base_url: The full FOTA v3 base: production (the default), ``STAGING_BASE_URL``, or a mock.
+        access_token: OAuth 2 access token, or a callable that returns one (called before every request).
+        m2m_token: ``VZ-M2M-Token`` session token, or a callable that returns one.
+        timeout: Seconds or an ``httpx.Timeout``; the default is 60 s, 5 s to connect. Never unlimited.
+        max_retries: Retries after connection errors, timeouts, 408, 429, 500, 502, 503, 504 (default 2).
+        max_retry_wait: The longest ``Retry-After`` the client sleeps for (default 60 s); a longer one raises.
+        max_connections: Size of the connection pool (default 64).
+        default_headers: Extra headers sent with every request.
+        http_client: Your own ``httpx.Client`` (transport, proxies, TLS); the client does not close it.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        access_token: TokenSource | None = None,
+        m2m_token: TokenSource | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self._settings = ClientSettings(
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            max_connections=max_connections,
+            default_headers=default_headers,
+        )
+        _check_http_client(http_client, httpx.Client)
+        _require_tokens(access_token, m2m_token)
+        self._auth: SyncAuth = TokenCallablesAuth(access_token, m2m_token)  # type: ignore[arg-type]
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(**self._settings.httpx_args())
+
+    @property
+    def base_url(self) -> str:
+        """The FOTA v3 base URL the client talks to."""
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool (unless it was passed in as ``http_client``)."""
+        self._auth.close()
+        if self._owns_http:
+            self._http.close()
+
+    @property
+    def with_raw_response(self) -> FotaClientWithRawResponse:
+        """The same methods, returning :class:`APIResponse` objects with status and headers."""
+        return FotaClientWithRawResponse(self)
+
+    def list_available_firmware(
+        self,
+        account_id: str,
+        *,
+        protocol: Protocol | str = Protocol.ALL,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> list[FirmwarePackage]:
+        """List the firmware packages available to an account, filtered by ``protocol`` (default: all)."""
+        return self._list(account_id, protocol, self._settings.options(max_retries, timeout, extra_headers)).parsed
+
+    def synchronize_device_firmware(
+        self,
+        account_id: str,
+        device_ids: Iterable[str],
+        *,
+        batch_size: int = MAX_BATCH_SIZE,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> DeviceFirmwareList:
+        """Synchronize ThingSpace with the FOTA server for any number of devices and return their firmware.
+
+        Duplicate ids are sent once. Ids go in chunks of ``batch_size`` (at most 100, the API's limit), one after
+        another; the results are merged in request order. If a chunk fails after others succeeded,
+        :class:`PartialSyncError` carries the results that arrived and the ids still to synchronise.
+        """
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        responses = self._synchronize(account_id, device_ids, batch_size, options)
+        return merge_results(responses, account_id)
+
+    def report_device_firmware(
+        self,
+        account_id: str,
+        device_id: str,
+        *,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> FirmwareReportRequest:
+        """Ask one device to report its firmware asynchronously; the result carries the request id."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        return self._report(account_id, device_id, options).parsed
+
+    def _list(
+        self, account_id: str, protocol: Protocol | str, options: RequestOptions
+    ) -> APIResponse[list[FirmwarePackage]]:
+        request = list_request(check.identifier(account_id, "account_id"), check.protocol(protocol))
+        return self._request(LIST_AVAILABLE_FIRMWARE, request, options)
+
+    def _report(self, account_id: str, device_id: str, options: RequestOptions) -> APIResponse[FirmwareReportRequest]:
+        request = report_request(check.identifier(account_id, "account_id"), check.identifier(device_id, "device_id"))
+        return self._request(REPORT_DEVICE_FIRMWARE, request, options)
+
+    def _synchronize(
+        self, account_id: str, device_ids: Iterable[str], batch_size: int, options: RequestOptions
+    ) -> list[APIResponse[DeviceFirmwareList]]:
+        account = check.identifier(account_id, "account_id")
+        chunks = chunked(
+            check.device_ids(device_ids), check.positive_int(batch_size, "batch_size", maximum=MAX_BATCH_SIZE)
+        )
+        outcomes: list[_Outcome] = [None] * len(chunks)
+        for index, chunk in enumerate(chunks):
+            try:
+                outcomes[index] = self._request(
+                    SYNCHRONIZE_DEVICE_FIRMWARE, synchronize_request(account, chunk), options
+                )
+            except FotaError as exc:
+                outcomes[index] = exc
+                break
+        return merge_chunks(chunks, outcomes, account)
+
+    def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
+        call = _Call(operation, request, options, self._settings.base_url)
+        while True:
+            auth = self._auth.headers()
+            http_request = call.build(self._http, auth)
+            step: _Done[T] | _Retry | _Renew
+            try:
+                response = self._http.send(http_request)
+            except httpx.RequestError as exc:
+                step = call.failed(exc)
+            else:
+                step = call.answered(response)
+            if isinstance(step, _Done):
+                return step.response
+            if isinstance(step, _Renew):
+                if not self._auth.renew(auth):
+                    raise step.error
+                continue
+            time.sleep(step.delay)
+
+
+class AsyncFotaClient:
+    """Asynchronous client of the ThingSpace FOTA v3 firmware API; the same arguments and methods as
+    :class:`FotaClient`, as coroutines.
+
+    ``synchronize_device_firmware`` sends its chunks concurrently, at most ``max_concurrency`` (default 8) at a
+    time. Token callables may be plain functions or coroutine functions.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        access_token: AsyncTokenSource | None = None,
+        m2m_token: AsyncTokenSource | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._settings = ClientSettings(
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            max_connections=max_connections,
+            default_headers=default_headers,
+        )
+        self._max_concurrency = check.positive_int(max_concurrency, "max_concurrency")
+        _check_http_client(http_client, httpx.AsyncClient)
+        _require_tokens(access_token, m2m_token)
+        self._auth: AsyncAuth = AsyncTokenCallablesAuth(access_token, m2m_token)  # type: ignore[arg-type]
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(**self._settings.httpx_args())
+
+    @property
+    def base_url(self) -> str:
+        """The FOTA v3 base URL the client talks to."""
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it was passed in as ``http_client``)."""
+        await self._auth.aclose()
+        if self._owns_http:
+            await self._http.aclose()
+
+    @property
+    def with_raw_response(self) -> AsyncFotaClientWithRawResponse:
+        """The same methods, returning :class:`APIResponse` objects with status and headers."""
+        return AsyncFotaClientWithRawResponse(self)
+
+    async def list_available_firmware(
+        self,
+        account_id: str,
+        *,
+        protocol: Protocol | str = Protocol.ALL,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> list[FirmwarePackage]:
+        """List the firmware packages available to an account, filtered by ``protocol`` (default: all)."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        return (await self._list(account_id, protocol, options)).parsed
+
+    async def synchronize_device_firmware(
+        self,
+        account_id: str,
+        device_ids: Iterable[str],
+        *,
+        batch_size: int = MAX_BATCH_SIZE,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> DeviceFirmwareList:
+        """Synchronize any number of devices, chunks sent concurrently; see FotaClient's method of this name."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        responses = await self._synchronize(account_id, device_ids, batch_size, options)
+        return merge_results(responses, account_id)
+
+    async def report_device_firmware(
+        self,
+        account_id: str,
+        device_id: str,
+        *,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> FirmwareReportRequest:
+        """Ask one device to report its firmware asynchronously; the result carries the request id."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        return (await self._report(account_id, device_id, options)).parsed
+
+    async def _list(
+        self, account_id: str, protocol: Protocol | str, options: RequestOptions
+    ) -> APIResponse[list[FirmwarePackage]]:
+        request = list_request(check.identifier(account_id, "account_id"), check.protocol(protocol))
+        return await self._request(LIST_AVAILABLE_FIRMWARE, request, options)
+
+    async def _report(
+        self, account_id: str, device_id: str, options: RequestOptions
+    ) -> APIResponse[FirmwareReportRequest]:
+        request = report_request(check.identifier(account_id, "account_id"), check.identifier(device_id, "device_id"))
+        return await self._request(REPORT_DEVICE_FIRMWARE, request, options)
+
+    async def _synchronize(
+        self, account_id: str, device_ids: Iterable[str], batch_size: int, options: RequestOptions
+    ) -> list[APIResponse[DeviceFirmwareList]]:
+        account = check.identifier(account_id, "account_id")
+        chunks = chunked(
+            check.device_ids(device_ids), check.positive_int(batch_size, "batch_size", maximum=MAX_BATCH_SIZE)
+        )
+        outcomes: list[_Outcome] = [None] * len(chunks)
+        semaphore = asyncio.Semaphore(self._max_concurrency)
+        stop = False
+
+        async def send(index: int) -> None:
+            nonlocal stop
+            async with semaphore:
+                if stop:  # an earlier chunk failed: leave this one pending rather than pile on
+                    return
+                request = synchronize_request(account, chunks[index])
+                try:
+                    outcomes[index] = await self._request(SYNCHRONIZE_DEVICE_FIRMWARE, request, options)
+                except FotaError as exc:
+                    outcomes[index] = exc
+                    stop = True
+
+        await asyncio.gather(*(send(index) for index in range(len(chunks))))
+        return merge_chunks(chunks, outcomes, account)
+
+    async def _request(
+        self, operation: Operation[T], request: dict[str, Any], options: RequestOptions
+    ) -> APIResponse[T]:
+        call = _Call(operation, request, options, self._settings.base_url)
+        while True:
+            auth = await self._auth.headers()
+            http_request = call.build(self._http, auth)
+            step: _Done[T] | _Retry | _Renew
+            try:
+                response = await self._http.send(http_request)
+            except httpx.RequestError as exc:
+                step = call.failed(exc)
+            else:
+                step = call.answered(response)
+            if isinstance(step, _Done):
+                return step.response
+            if isinstance(step, _Renew):
+                if not await self._auth.renew(auth):
+                    raise step.error
+                continue
+            await asyncio.sleep(step.delay)
+
+
+class FotaClientWithRawResponse:
+    """``FotaClient.with_raw_response``: each method returns :class:`APIResponse` (the parsed result plus the
+    HTTP status and headers); the chunked synchronize returns one per chunk, in order."""
+
+    def __init__(self, client: FotaClient) -> None:
+        self._client = client
+
+    def list_available_firmware(
+        self,
+        account_id: str,
+        *,
+        protocol: Protocol | str = Protocol.ALL,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> APIResponse[list[FirmwarePackage]]:
+        """As FotaClient.list_available_firmware, with the HTTP response."""
+        client = self._client
+        return client._list(account_id, protocol, client._settings.options(max_retries, timeout, extra_headers))
+
+    def synchronize_device_firmware(
+        self,
+        account_id: str,
+        device_ids: Iterable[str],
+        *,
+        batch_size: int = MAX_BATCH_SIZE,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> list[APIResponse[DeviceFirmwareList]]:
+        """As FotaClient.synchronize_device_firmware, with one HTTP response per chunk."""
+        client = self._client
+        options = client._settings.options(max_retries, timeout, extra_headers)
+        return client._synchronize(account_id, device_ids, batch_size, options)
+
+    def report_device_firmware(
+        self,
+        account_id: str,
+        device_id: str,
+        *,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> APIResponse[FirmwareReportRequest]:
+        """As FotaClient.report_device_firmware, with the HTTP response."""
+        client = self._client
+        return client._report(account_id, device_id, client._settings.options(max_retries, timeout, extra_headers))
+
+
+class AsyncFotaClientWithRawResponse:
+    """``AsyncFotaClient.with_raw_response``: the async twin of :class:`FotaClientWithRawResponse`."""
+
+    def __init__(self, client: AsyncFotaClient) -> None:
+        self._client = client
+
+    async def list_available_firmware(
+        self,
+        account_id: str,
+        *,
+        protocol: Protocol | str = Protocol.ALL,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> APIResponse[list[FirmwarePackage]]:
+        """As AsyncFotaClient.list_available_firmware, with the HTTP response."""
+        client = self._client
+        return await client._list(account_id, protocol, client._settings.options(max_retries, timeout, extra_headers))
+
+    async def synchronize_device_firmware(
+        self,
+        account_id: str,
+        device_ids: Iterable[str],
+        *,
+        batch_size: int = MAX_BATCH_SIZE,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> list[APIResponse[DeviceFirmwareList]]:
+        """As AsyncFotaClient.synchronize_device_firmware, with one HTTP response per chunk."""
+        client = self._client
+        options = client._settings.options(max_retries, timeout, extra_headers)
+        return await client._synchronize(account_id, device_ids, batch_size, options)
+
+    async def report_device_firmware(
+        self,
+        account_id: str,
+        device_id: str,
+        *,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> APIResponse[FirmwareReportRequest]:
+        """As AsyncFotaClient.report_device_firmware, with the HTTP response."""
+        client = self._client
+        return await client._report(
+            account_id, device_id, client._settings.options(max_retries, timeout, extra_headers)
+        )

@@ -1,0 +1,185 @@
+"""The FOTA v3 operations: request building by the generated code, conversion to the overlay's models.
+
+The generated modules' ``_get_kwargs`` build method, path (percent-encoded), query and JSON body straight from
+the spec, so a path or parameter change in ``openapi/`` flows here by regeneration. Responses are decoded by the
+generated models' ``from_dict`` and converted into the overlay's own frozen models; anything that does not fit
+becomes ``ResponseValidationError`` instead of a ``KeyError`` or ``TypeError`` from deep inside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+from thingspace_fota_generated.api.firmware import (
+    list_available_firmware as _list,
+)
+from thingspace_fota_generated.api.firmware import (
+    report_device_firmware as _report,
+)
+from thingspace_fota_generated.api.firmware import (
+    synchronize_device_firmware as _sync,
+)
+from thingspace_fota_generated.models import (
+    DeviceFirmwareList as _GenDeviceFirmwareList,
+)
+from thingspace_fota_generated.models import (
+    DeviceFirmwareVersion as _GenDeviceFirmwareVersion,
+)
+from thingspace_fota_generated.models import (
+    DeviceFirmwareVersionUpdateResult as _GenReportResult,
+)
+from thingspace_fota_generated.models import (
+    FirmwareIMEI as _GenFirmwareIMEI,
+)
+from thingspace_fota_generated.models import (
+    FirmwarePackage as _GenFirmwarePackage,
+)
+from thingspace_fota_generated.models.firmware_protocol import check_firmware_protocol
+from thingspace_fota_generated.types import Unset
+
+from ._exceptions import describe_json
+from ._models import (
+    DeviceFirmware,
+    DeviceFirmwareList,
+    FirmwarePackage,
+    FirmwareReportRequest,
+    Protocol,
+    parse_timestamp,
+    protocol_from_wire,
+)
+
+T = TypeVar("T")
+
+
+class ShapeError(Exception):
+    """A decoded JSON body does not fit the contract; the client turns it into ResponseValidationError."""
+
+
+@attrs.frozen
+class Operation(Generic[T]):
+    """One API operation: its name and path template (for logs and errors) and its response parser."""
+
+    name: str
+    method: str
+    path_template: str
+    parse: Callable[[Any], T]
+
+    @property
+    def what(self) -> str:
+        """``METHOD /path/{template}``: names the call in logs and errors without any id or secret."""
+        return f"{self.method} {self.path_template}"
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise ShapeError(f"field {field!r} must be a string, got {describe_json(value)}")
+    return value
+
+
+def _optional_text(value: object, field: str) -> str | None:
+    if value is None or isinstance(value, Unset):
+        return None
+    return _text(value, field)
+
+
+def _decode(model: Any, data: object, what: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ShapeError(f"{what} must be a JSON object, got {describe_json(data)}")
+    try:
+        return model.from_dict(data)
+    except KeyError as exc:
+        raise ShapeError(f"{what} lacks the required field {exc.args[0]!r}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ShapeError(f"{what} does not fit the contract ({type(exc).__name__})") from None
+
+
+def _package(data: object) -> FirmwarePackage:
+    gen: _GenFirmwarePackage = _decode(_GenFirmwarePackage, data, "a firmware package")
+    launch_raw = _text(gen.launch_date, "launchDate")
+    return FirmwarePackage(
+        firmware_name=_text(gen.firmware_name, "firmwareName"),
+        firmware_from=_text(gen.firmware_from, "firmwareFrom"),
+        firmware_to=_text(gen.firmware_to, "firmwareTo"),
+        launch_date=parse_timestamp(launch_raw),
+        launch_date_raw=launch_raw,
+        release_note=_text(gen.release_note, "releaseNote"),
+        model=_text(gen.model, "model"),
+        make=_text(gen.make, "make"),
+        protocol=protocol_from_wire(_text(gen.protocol, "protocol")),
+        extra=gen.additional_properties,
+    )
+
+
+def parse_package_list(data: object) -> list[FirmwarePackage]:
+    """The list response: a bare JSON array of packages (a single object is taken as a list of one, as the
+    Verizon SDK does)."""
+    if isinstance(data, Mapping):
+        data = [data]
+    if not isinstance(data, list):
+        raise ShapeError(f"the firmware list must be a JSON array, got {describe_json(data)}")
+    return [_package(item) for item in data]
+
+
+def _device(gen: _GenDeviceFirmwareVersion) -> DeviceFirmware:
+    update_raw = _optional_text(gen.firmware_version_update_time, "firmwareVersionUpdateTime")
+    return DeviceFirmware(
+        device_id=_text(gen.device_id, "deviceId"),
+        firmware_version=_text(gen.firmware_version, "firmwareVersion"),
+        status=_optional_text(gen.status, "status"),
+        reason=_optional_text(gen.reason, "reason"),
+        update_time=parse_timestamp(update_raw),
+        update_time_raw=update_raw,
+        extra=gen.additional_properties,
+    )
+
+
+def parse_device_firmware_list(data: object) -> DeviceFirmwareList:
+    """The synchronize response; the misspelt ``deviceFirmwarVersionList`` becomes ``devices``."""
+    if isinstance(data, Mapping):
+        entries = data.get("deviceFirmwarVersionList")
+        if entries is not None and not isinstance(entries, list):
+            raise ShapeError(f"field 'deviceFirmwarVersionList' must be an array, got {describe_json(entries)}")
+        for entry in entries or ():
+            if not isinstance(entry, Mapping):
+                raise ShapeError(f"a device entry must be a JSON object, got {describe_json(entry)}")
+        if entries is None and "deviceFirmwarVersionList" in data:  # an explicit null means "none"
+            data = {k: v for k, v in data.items() if k != "deviceFirmwarVersionList"}
+    gen: _GenDeviceFirmwareList = _decode(_GenDeviceFirmwareList, data, "the synchronize response")
+    versions = gen.device_firmwar_version_list
+    return DeviceFirmwareList(
+        account_name=_text(gen.account_name, "accountName"),
+        devices=[] if isinstance(versions, Unset) else [_device(v) for v in versions],
+    )
+
+
+def parse_report(data: object) -> FirmwareReportRequest:
+    """The async report response."""
+    gen: _GenReportResult = _decode(_GenReportResult, data, "the report response")
+    return FirmwareReportRequest(
+        account_name=_text(gen.account_name, "accountName"),
+        request_id=_text(gen.request_id, "requestId"),
+    )
+
+
+LIST_AVAILABLE_FIRMWARE = Operation("list_available_firmware", "GET", "/firmware/{acc}", parse_package_list)
+SYNCHRONIZE_DEVICE_FIRMWARE = Operation(
+    "synchronize_device_firmware", "PUT", "/firmware/{acc}/devices", parse_device_firmware_list
+)
+REPORT_DEVICE_FIRMWARE = Operation("report_device_firmware", "PUT", "/firmware/{acc}/async/{deviceId}", parse_report)
+
+
+def list_request(account: str, protocol: Protocol) -> dict[str, Any]:
+    """httpx request arguments of the list operation."""
+    return _list._get_kwargs(account, protocol=check_firmware_protocol(protocol.value))
+
+
+def synchronize_request(account: str, device_ids: list[str]) -> dict[str, Any]:
+    """httpx request arguments of one synchronize call (at most 100 ids)."""
+    return _sync._get_kwargs(account, body=_GenFirmwareIMEI(device_list=device_ids))
+
+
+def report_request(account: str, device_id: str) -> dict[str, Any]:
+    """httpx request arguments of the report operation."""
+    return _report._get_kwargs(account, device_id)

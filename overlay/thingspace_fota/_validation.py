@@ -1,0 +1,114 @@
+"""Checks of user input. Each failure raises InvalidInputError naming the argument, before anything is sent."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+import httpx
+
+from ._exceptions import InvalidInputError
+from ._models import Protocol
+
+# Whitespace (any Unicode space), C0 and C1 control characters, and the path separator.
+_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f/]")
+MAX_BATCH_SIZE = 100
+
+
+def _type_name(value: object) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def identifier(value: object, argument: str) -> str:
+    """An account or device id: a non-empty string without whitespace, control characters or ``/``,
+    and not ``.`` or ``..`` (which would change the URL path)."""
+    if not isinstance(value, str):
+        raise InvalidInputError(argument, f"must be a string, not {_type_name(value)}")
+    if not value:
+        raise InvalidInputError(argument, "must not be empty")
+    if value in {".", ".."}:
+        raise InvalidInputError(argument, f"must not be {value!r}")
+    found = _FORBIDDEN.search(value)
+    if found:
+        raise InvalidInputError(
+            argument,
+            f"must not contain whitespace, control characters or '/' "
+            f"(found {found.group()!r} at position {found.start()})",
+        )
+    return value
+
+
+def device_ids(values: object, argument: str = "device_ids") -> list[str]:
+    """Device ids from any iterable of strings, duplicates dropped (first occurrence kept); never empty."""
+    if values is None:
+        raise InvalidInputError(argument, "must be an iterable of device ids, not None")
+    if isinstance(values, str | bytes):
+        raise InvalidInputError(argument, "must be an iterable of device ids, not a single string")
+    if not isinstance(values, Iterable):
+        raise InvalidInputError(argument, f"must be an iterable of device ids, not {_type_name(values)}")
+    unique: dict[str, None] = {}
+    for index, value in enumerate(values):
+        unique[identifier(value, f"{argument}[{index}]")] = None
+    if not unique:
+        raise InvalidInputError(argument, "must not be empty")
+    return list(unique)
+
+
+def protocol(value: object, argument: str = "protocol") -> Protocol:
+    """A Protocol member from a member or its name or wire value in any case."""
+    if isinstance(value, str):
+        try:
+            return Protocol(value)
+        except ValueError:
+            pass
+        known = ", ".join(repr(p.value) for p in Protocol)
+        raise InvalidInputError(argument, f"unknown protocol {value[:40]!r}; expected one of {known}")
+    raise InvalidInputError(argument, f"must be a Protocol or a string, not {_type_name(value)}")
+
+
+def positive_int(value: object, argument: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """An int (not a bool) within [minimum, maximum]."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInputError(argument, f"must be an int, not {_type_name(value)}")
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise InvalidInputError(argument, f"must be {bounds}, not {value}")
+    return value
+
+
+def seconds(value: object, argument: str) -> float:
+    """A finite number of seconds > 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise InvalidInputError(argument, f"must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def timeout(value: object, argument: str = "timeout") -> httpx.Timeout:
+    """An httpx.Timeout from seconds or an httpx.Timeout; never "no timeout"."""
+    if isinstance(value, httpx.Timeout):
+        parts = (value.connect, value.read, value.write, value.pool)
+        if any(part is None for part in parts):
+            raise InvalidInputError(
+                argument, "every part of an httpx.Timeout must be set: a request never waits forever"
+            )
+        return value
+    return httpx.Timeout(seconds(value, argument))
+
+
+def base_url(value: object, argument: str = "base_url") -> str:
+    """An absolute http(s) URL without query or fragment, with no trailing slash."""
+    if not isinstance(value, str) or not value:
+        raise InvalidInputError(argument, f"must be a non-empty URL string, not {_type_name(value)}")
+    # The value is never echoed: a URL may carry credentials.
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError):
+        raise InvalidInputError(argument, "is not a valid URL") from None
+    if url.userinfo:
+        raise InvalidInputError(argument, "must not contain credentials; pass tokens or credentials as arguments")
+    if url.scheme not in {"http", "https"} or not url.host:
+        raise InvalidInputError(argument, "must be an absolute http:// or https:// URL")
+    if url.query or url.fragment:
+        raise InvalidInputError(argument, "must not have a query string or fragment")
+    return value.rstrip("/")
