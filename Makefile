@@ -53,5 +53,9 @@ mock: setup  ## Prism on the FOTA spec in the foreground (PORT=4010).
 demo: setup  ## Demo of the three operations against a local Prism mock.
 	$(BIN)/python scripts/demo.py
 
+bench: setup  ## Benchmarks against a local server (not part of `make test`); see bench/README.md.
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/run.py
+
 clean:  ## Remove the venv, node_modules and caches.
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -71,4 +71,3 @@ def running_prism(spec: Path = FOTA_SPEC, port: int | None = None) -> Iterator[s
             proc.wait(timeout=10)
         log.close()
         os.unlink(log.name)
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from thingspace_fota_generated import AuthenticatedClient
 from thingspace_fota_generated.api.firmware import (
     list_available_firmware,

@@ -36,6 +36,7 @@ from ._base_client import (
     merge_chunks,
     merge_results,
 )
+from ._env import client_kwargs_from_env
 from ._exceptions import FotaError, InvalidInputError
 from ._models import APIResponse, DeviceFirmwareList, FirmwarePackage, FirmwareReportRequest, Protocol
 from ._operations import (
@@ -111,6 +112,12 @@ class FotaClient:
         self._auth: SyncAuth = TokenCallablesAuth(access_token, m2m_token)  # type: ignore[arg-type]
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(**self._settings.httpx_args())
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Self:
+        """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
+        override them. Raises InvalidInputError naming each missing variable."""
+        return cls(**{**client_kwargs_from_env(), **overrides})
 
     @property
     def base_url(self) -> str:
@@ -269,6 +276,12 @@ class AsyncFotaClient:
         self._auth: AsyncAuth = AsyncTokenCallablesAuth(access_token, m2m_token)  # type: ignore[arg-type]
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(**self._settings.httpx_args())
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Self:
+        """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
+        override them. Raises InvalidInputError naming each missing variable."""
+        return cls(**{**client_kwargs_from_env(), **overrides})
 
     @property
     def base_url(self) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
+
 from thingspace_fota_generated.api.firmware import (
     list_available_firmware as _list,
 )

@@ -1,0 +1,56 @@
+"""Uses the public API as a user would; `make lint` runs mypy --strict on it, so a typing regression fails CI.
+
+It is also imported by tests/test_overlay_contract.py, which runs ``use_sync`` and ``use_async`` against Prism.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from thingspace_fota import (
+    APIResponse,
+    APIStatusError,
+    AsyncFotaClient,
+    DeviceFirmwareList,
+    FirmwarePackage,
+    FirmwareReportRequest,
+    FotaClient,
+    PartialSyncError,
+    Protocol,
+    RateLimitError,
+)
+
+
+def use_sync(base_url: str) -> tuple[list[FirmwarePackage], DeviceFirmwareList, FirmwareReportRequest]:
+    with FotaClient(base_url=base_url, access_token="token", m2m_token="session", max_retries=0) as fota:
+        packages: list[FirmwarePackage] = fota.list_available_firmware("0000123456-00001", protocol=Protocol.LWM2M)
+        for package in packages:
+            launched: datetime | None = package.launch_date
+            protocol: Protocol | str = package.protocol
+            assert launched is None or launched.tzinfo is not None
+            assert isinstance(protocol, str)
+        try:
+            result = fota.synchronize_device_firmware("0000123456-00001", ["990013907835573", "990013907884259"])
+        except PartialSyncError as error:
+            result = error.result
+        for device in result.devices:
+            version: str = device.firmware_version
+            assert version
+        raw: APIResponse[FirmwareReportRequest] = fota.with_raw_response.report_device_firmware(
+            "0000123456-00001", "990013907835573"
+        )
+        status: int = raw.status_code
+        assert status == 200
+        return packages, result, raw.parsed
+
+
+async def use_async(base_url: str) -> FirmwareReportRequest:
+    async with AsyncFotaClient(base_url=base_url, access_token="token", m2m_token="session") as fota:
+        try:
+            return await fota.report_device_firmware("0000123456-00001", "990013907835573")
+        except RateLimitError as error:
+            wait: float | None = error.retry_after
+            raise RuntimeError(f"rate limited, retry after {wait}") from error
+        except APIStatusError as error:
+            code: str | None = error.error_code
+            raise RuntimeError(f"failed: {code}") from error
