@@ -1,0 +1,171 @@
+"""Contract tests of the public overlay against Prism running the same spec: every method, sync and async,
+and every declared error status mapped to its exception class."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import anyio
+import httpx
+import pytest
+from typing_usage import use_async, use_sync
+
+import thingspace_fota as tf
+from thingspace_fota import AsyncFotaClient, FotaClient, Protocol
+
+ACC = "0000123456-00001"
+DEVICES = ["990013907835573", "990013907884259"]
+
+ERROR_CLASSES: dict[int, type[tf.APIStatusError]] = {
+    400: tf.BadRequestError,
+    401: tf.AuthenticationError,
+    403: tf.PermissionDeniedError,
+    404: tf.NotFoundError,
+    429: tf.RateLimitError,
+    500: tf.InternalServerError,
+    502: tf.InternalServerError,
+    503: tf.InternalServerError,
+    504: tf.InternalServerError,
+}
+
+
+def sync_client(url: str, **kwargs: object) -> FotaClient:
+    return FotaClient(base_url=url, access_token="contract-access", m2m_token="contract-session", **kwargs)  # type: ignore[arg-type]
+
+
+def async_client(url: str, **kwargs: object) -> AsyncFotaClient:
+    return AsyncFotaClient(base_url=url, access_token="contract-access", m2m_token="contract-session", **kwargs)  # type: ignore[arg-type]
+
+
+def test_list_available_firmware(prism_url: str) -> None:
+    with sync_client(prism_url) as fota:
+        [package] = fota.list_available_firmware(ACC, protocol=Protocol.LWM2M)
+    assert package.firmware_name.startswith("VerizonSmartCommunities_")
+    assert (package.firmware_from, package.firmware_to) == ("BG96MAR04A04M1G", "BG96MAR04A04M1G_BETA0130B")
+    assert package.launch_date == datetime(2012, 4, 23, 18, 25, 43, 511000, tzinfo=UTC)
+    assert package.protocol is Protocol.LWM2M
+    assert package.release_note == ""
+    assert (package.make, package.model) == ("Verizon Smart Communities", "LCO-277C4N")
+
+
+def test_list_go_zero_date_example(prism_url: str) -> None:
+    with sync_client(prism_url) as fota:
+        [package] = fota.list_available_firmware(ACC, extra_headers={"Prefer": "example=goZeroDate"})
+    assert package.launch_date is None
+    assert package.launch_date_raw == "0001-01-01 00:00:00 +0000 UTC"
+    assert package.protocol is Protocol.HTTP
+
+
+@pytest.mark.parametrize("protocol", [Protocol.ALL, "oma-dm", "OMD-DM", "http", "lwm2m"])
+def test_every_protocol_spelling_is_accepted_by_the_mock(prism_url: str, protocol: str) -> None:
+    # Prism validates the query against the spec's enum, so a wrong wire value would be a 400 here.
+    with sync_client(prism_url) as fota:
+        response = fota.with_raw_response.list_available_firmware(ACC, protocol=protocol)
+    assert response.status_code == 200
+    assert response.http_response.request.url.params["protocol"] in {"all", "OMD-DM", "HTTP", "LWM2M"}
+
+
+def test_synchronize_device_firmware(prism_url: str) -> None:
+    with sync_client(prism_url) as fota:
+        result = fota.synchronize_device_firmware(ACC, DEVICES)
+    assert result.account_name == ACC
+    assert [d.device_id for d in result.devices] == DEVICES
+    first, second = result.devices
+    assert first.firmware_version == "SR1.2.0.0-10657"
+    assert first.status == "FirmwareVersionUpdateSuccess"
+    assert first.update_time == datetime(2016, 3, 13, 12, 52, 32, 123000, tzinfo=UTC)
+    assert (second.reason, second.update_time, second.update_time_raw) == (None, None, None)
+
+
+def test_synchronize_without_device_list_in_answer(prism_url: str) -> None:
+    with sync_client(prism_url) as fota:
+        result = fota.synchronize_device_firmware(ACC, DEVICES, extra_headers={"Prefer": "example=minimal"})
+    assert result.account_name == ACC
+    assert result.devices == []
+
+
+def test_synchronize_sends_chunks_the_mock_accepts(prism_url: str) -> None:
+    # The spec says maxItems 100; Prism would answer 400 to a bigger chunk.
+    devices = [str(990013907835573 + i) for i in range(250)]
+    with sync_client(prism_url) as fota:
+        responses = fota.with_raw_response.synchronize_device_firmware(ACC, devices)
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    sent = [len(httpx.Response(200, content=r.http_response.request.content).json()["deviceList"]) for r in responses]
+    assert sent == [100, 100, 50]
+
+
+def test_report_device_firmware(prism_url: str) -> None:
+    with sync_client(prism_url) as fota:
+        request = fota.report_device_firmware(ACC, DEVICES[0])
+    assert request.account_name == ACC
+    assert request.request_id == "7a3c5e0e-31c3-4b1b-9a0f-2b6a2d3c9e11"
+
+
+@pytest.mark.anyio
+async def test_async_client_all_three_operations(prism_url: str) -> None:
+    async with async_client(prism_url) as fota:
+        packages = await fota.list_available_firmware(ACC, protocol="OMA-DM")
+        result = await fota.synchronize_device_firmware(ACC, [str(990013907835573 + i) for i in range(230)])
+        request = await fota.report_device_firmware(ACC, DEVICES[1])
+        raw = await fota.with_raw_response.report_device_firmware(ACC, DEVICES[1])
+    assert packages[0].protocol is Protocol.LWM2M
+    assert len(result.devices) == 6  # three chunks, each answered by the spec's two-device example
+    assert request.request_id
+    assert raw.status_code == 200
+    assert raw.parsed == request
+
+
+@pytest.mark.parametrize(("code", "error_class"), sorted(ERROR_CLASSES.items()))
+def test_declared_errors_map_to_their_class(prism_url: str, code: int, error_class: type[tf.APIStatusError]) -> None:
+    with sync_client(prism_url, max_retries=0) as fota, pytest.raises(error_class) as caught:
+        fota.report_device_firmware(ACC, DEVICES[0], extra_headers={"Prefer": f"code={code}"})
+    error = caught.value
+    assert type(error) is error_class
+    assert error.status_code == code
+    assert error.error_code and error.error_message
+    assert error.error_message in str(error)
+    assert "contract-access" not in str(error) and "contract-session" not in str(error)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("code", [400, 404, 429, 503])
+async def test_declared_errors_map_to_their_class_async(prism_url: str, code: int) -> None:
+    async with async_client(prism_url, max_retries=0) as fota:
+        with pytest.raises(ERROR_CLASSES[code]) as caught:
+            await fota.list_available_firmware(ACC, extra_headers={"Prefer": f"code={code}"})
+    assert caught.value.status_code == code
+
+
+def test_rate_limit_carries_retry_after_from_the_mock(prism_url: str) -> None:
+    with sync_client(prism_url, max_retries=0) as fota, pytest.raises(tf.RateLimitError) as caught:
+        fota.list_available_firmware(ACC, extra_headers={"Prefer": "code=429"})
+    assert caught.value.retry_after == 2.0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"VZ-M2M-Token": "session-only"},
+        {"Authorization": "Bearer access-only"},
+        {"Authorization": "Basic dXNlcjpwYXNz", "VZ-M2M-Token": "session"},
+    ],
+    ids=["no-bearer", "no-m2m-token", "basic-instead-of-bearer"],
+)
+def test_mock_refuses_a_request_missing_either_auth_header(prism_url: str, headers: dict[str, str]) -> None:
+    response = httpx.get(f"{prism_url}/firmware/{ACC}", params={"protocol": "all"}, headers=headers)
+    assert response.status_code == 401
+
+
+def test_the_client_sends_both_auth_headers(prism_url: str) -> None:
+    with sync_client(prism_url) as fota:
+        raw = fota.with_raw_response.list_available_firmware(ACC)
+    sent = raw.http_response.request.headers
+    assert sent["Authorization"] == "Bearer contract-access"
+    assert sent["VZ-M2M-Token"] == "contract-session"
+    assert sent["Accept"] == "application/json"
+
+
+def test_typed_usage_file_runs(prism_url: str) -> None:
+    packages, result, report = use_sync(prism_url)
+    assert packages and result.devices and report.request_id
+    assert anyio.run(use_async, prism_url).account_name == ACC
