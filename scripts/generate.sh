@@ -9,7 +9,7 @@ venv=${VENV:-.venv}
 export PATH="$PWD/$venv/bin:$PATH"
 mkdir -p "$out"
 # spec file : package name
-for pair in "openapi/fota-v3.yaml:thingspace_fota_generated"; do
+for pair in "openapi/fota-v3.yaml:thingspace_fota_generated" "openapi/thingspace-auth.yaml:thingspace_auth_generated"; do
   spec=${pair%%:*}
   pkg=${pair##*:}
   rm -rf "${out:?}/$pkg"
