@@ -1,0 +1,598 @@
+"""The ``thingspace-fota`` command line: list, sync and report for fleet operators (argparse, stdlib only).
+
+Exit codes: 0 success; 1 API error; 2 bad input or configuration; 3 partial failure of a batch (the ids left over
+go to ``--leftover FILE`` or to stderr, so that ``--from-file`` can finish the job). Secrets come only from the
+environment or ``--env-file`` and are never printed: messages are built from exception classes, statuses and the
+server's ``errorCode``/``errorMessage``, never from header or environment values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import _validation as check
+from ._client import AsyncFotaClient, FotaClient
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    FotaError,
+    InvalidInputError,
+    PartialSyncError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+)
+from ._logs import setup_from_env
+from ._models import DeviceFirmware, FirmwarePackage, FirmwareReportRequest, Protocol
+from ._validation import MAX_BATCH_SIZE
+from ._version import __version__
+
+PROG = "thingspace-fota"
+EXIT_OK, EXIT_API_ERROR, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 64
+ENV_PREFIX = "THINGSPACE_"
+# After one of these, further reports would fail the same way: stop starting new ones.
+_STOP_REPORTS = (AuthenticationError, PermissionDeniedError, APIConnectionError, RateLimitError, InvalidInputError)
+# InvalidInputError arguments of the client that have a command-line option of their own.
+_OPTION_NAMES = {"base_url": "--base-url", "timeout": "--timeout", "max_retries": "--max-retries"}
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# ---------------------------------------------------------------------------------------------------- arguments
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def _int_between(minimum: int, maximum: int | None) -> Callable[[str], int]:
+    bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer {bounds}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"must be an integer {bounds}")
+        return value
+
+    return parse
+
+
+def _protocol(text: str) -> Protocol:
+    try:
+        return Protocol(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"unknown protocol {text[:40]!r}; expected LWM2M, OMA-DM (OMD-DM), HTTP or all"
+        ) from None
+
+
+def _header(text: str) -> tuple[str, str]:
+    # The value is never echoed: a header may carry a secret.
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(ch.isspace() or not ch.isprintable() for ch in name):
+        raise argparse.ArgumentTypeError("must be NAME:VALUE, e.g. 'Prefer: code=404'")
+    return name, value.strip()
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("connection and output (secrets come only from the environment)")
+    group.add_argument("--json", action="store_true", help="print one JSON document with snake_case keys")
+    group.add_argument("--base-url", help="FOTA v3 base URL (default: $THINGSPACE_FOTA_BASE_URL, else production)")
+    group.add_argument("--timeout", type=_positive_seconds, metavar="SECONDS", help="timeout of each request")
+    group.add_argument(
+        "--max-retries", type=_int_between(0, None), metavar="N", help="retries of a failed request (default 2)"
+    )
+    group.add_argument(
+        "--env-file",
+        metavar="FILE",
+        help="read THINGSPACE_* variables from FILE (KEY=VALUE lines); variables already set win",
+    )
+    group.add_argument(
+        "--header",
+        action="append",
+        type=_header,
+        default=[],
+        metavar="NAME:VALUE",
+        help="extra HTTP header on every request (repeatable); meant for mocks, e.g. 'Prefer: code=404' for Prism",
+    )
+    return common
+
+
+def _batch_options(parser: argparse.ArgumentParser, id_name: str) -> None:
+    parser.add_argument(
+        "--from-file",
+        metavar="FILE",
+        help=f"read {id_name}s from FILE, one a line ('-' = stdin; blank lines and # comments are skipped)",
+    )
+    parser.add_argument(
+        "--leftover",
+        metavar="FILE",
+        help="write the ids not done to FILE, one a line (emptied on success); default: stderr on partial failure",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``thingspace-fota``."""
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Verizon ThingSpace FOTA v3 firmware operations. Credentials come from the environment "
+        "(THINGSPACE_ACCESS_TOKEN and THINGSPACE_M2M_TOKEN, or what FotaClient.from_env() reads) or --env-file.",
+        epilog="Exit codes: 0 success, 1 API error, 2 bad input or configuration, 3 partial failure (the ids left "
+        "over go to --leftover FILE or stderr; run them again with --from-file).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    list_cmd = commands.add_parser("list", parents=[common], help="list the firmware available to an account")
+    list_cmd.add_argument("account", metavar="ACC", help="account id, e.g. 0000123456-00001")
+    list_cmd.add_argument(
+        "--protocol", type=_protocol, default=Protocol.ALL, help="LWM2M, OMA-DM, HTTP or all (default: all)"
+    )
+    list_cmd.set_defaults(handler=_run_list)
+
+    sync_cmd = commands.add_parser(
+        "sync", parents=[common], help="synchronize devices with the FOTA server and show their firmware"
+    )
+    sync_cmd.add_argument("account", metavar="ACC", help="account id")
+    sync_cmd.add_argument("device_ids", nargs="*", metavar="IMEI", help="device ids (IMEIs)")
+    _batch_options(sync_cmd, "IMEI")
+    sync_cmd.add_argument(
+        "--batch-size",
+        type=_int_between(1, MAX_BATCH_SIZE),
+        default=MAX_BATCH_SIZE,
+        metavar="N",
+        help=f"ids per request (1 to {MAX_BATCH_SIZE}, default {MAX_BATCH_SIZE})",
+    )
+    sync_cmd.set_defaults(handler=_run_sync, id_name="IMEI")
+
+    report_cmd = commands.add_parser(
+        "report", parents=[common], help="ask devices to report their firmware asynchronously"
+    )
+    report_cmd.add_argument("account", metavar="ACC", help="account id")
+    report_cmd.add_argument("device_ids", nargs="*", metavar="DEVICE_ID", help="device ids")
+    _batch_options(report_cmd, "DEVICE_ID")
+    report_cmd.add_argument(
+        "--concurrency",
+        type=_int_between(1, MAX_CONCURRENCY),
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"reports in flight at once (1 to {MAX_CONCURRENCY}, default {DEFAULT_CONCURRENCY})",
+    )
+    report_cmd.set_defaults(handler=_run_report, id_name="DEVICE_ID")
+    return parser
+
+
+# ------------------------------------------------------------------------------------------------ configuration
+
+
+def load_env_file(path: str) -> None:
+    """Set the THINGSPACE_* variables of a KEY=VALUE file that the environment does not set already.
+
+    No value and no line of the file ever appears in a message.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InvalidInputError("--env-file", f"cannot read {path!r}: {reason}") from None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").lstrip()
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not _ENV_KEY.match(key):
+            raise InvalidInputError(f"--env-file line {number}", "must be KEY=VALUE (the line is not shown)")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if key.startswith(ENV_PREFIX) and not os.environ.get(key):
+            os.environ[key] = value
+
+
+def _client_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if args.base_url is not None:
+        overrides["base_url"] = args.base_url
+    if args.timeout is not None:
+        overrides["timeout"] = args.timeout
+    if args.max_retries is not None:
+        overrides["max_retries"] = args.max_retries
+    if args.header:
+        overrides["default_headers"] = dict(args.header)
+    return overrides
+
+
+def _option_name(exc: InvalidInputError, args: argparse.Namespace) -> str:
+    """The argument of an InvalidInputError, named as the command-line option that set it."""
+    option = _OPTION_NAMES.get(exc.argument)
+    if option is not None and getattr(args, option[2:].replace("-", "_"), None) is not None:
+        return option
+    if exc.argument.startswith("default_headers"):
+        return "--header" + exc.argument.removeprefix("default_headers")
+    return exc.argument
+
+
+def _read_id_file(path: str) -> list[tuple[str, str]]:
+    label = "stdin" if path == "-" else path
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InvalidInputError("--from-file", f"cannot read {label!r}: {reason}") from None
+    found = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            found.append((line, f"--from-file {label} line {number}"))
+    return found
+
+
+def _collect_ids(args: argparse.Namespace) -> list[str]:
+    """The device ids of the arguments and --from-file, checked, duplicates dropped (first kept); never empty.
+
+    Also checks that --leftover can be written, so that no run does work whose leftovers it cannot keep.
+    """
+    if args.leftover is not None:
+        folder = Path(args.leftover).parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK) or Path(args.leftover).is_dir():
+            raise InvalidInputError(
+                "--leftover", f"cannot write {args.leftover!r} (no such writable folder, or a folder)"
+            )
+    found = [(value, f"{args.id_name} #{index}") for index, value in enumerate(args.device_ids, 1)]
+    if args.from_file is not None:
+        found += _read_id_file(args.from_file)
+    unique: dict[str, None] = {}
+    for value, where in found:
+        unique[check.identifier(value, where)] = None
+    if not unique:
+        raise InvalidInputError(args.id_name, "no device ids: give them as arguments or with --from-file FILE or -")
+    return list(unique)
+
+
+# ------------------------------------------------------------------------------------------------------- output
+
+
+def error_fields(exc: FotaError) -> dict[str, Any]:
+    """The JSON description of an error: type, status_code, error_code, error_message (and message)."""
+    status = exc.status_code if isinstance(exc, APIStatusError | ResponseValidationError) else None
+    if isinstance(exc, APIStatusError):
+        code, message = exc.error_code, exc.error_message
+    else:
+        code, message = None, str(exc)
+    return {
+        "type": type(exc).__name__,
+        "status_code": status,
+        "error_code": code,
+        "error_message": message,
+        "message": str(exc),
+    }
+
+
+def describe(exc: FotaError) -> str:
+    """One line: class, HTTP status, ``errorCode`` and ``errorMessage`` (or the library's message)."""
+    name = type(exc).__name__
+    if isinstance(exc, APIStatusError) and (exc.error_code or exc.error_message):
+        return (
+            f"{name} (HTTP {exc.status_code}): errorCode: {exc.error_code or '-'}; "
+            f"errorMessage: {exc.error_message or '-'}"
+        )
+    return f"{name}: {exc}"
+
+
+def _cell(value: object) -> str:
+    if value is None or value == "":
+        return "-"
+    # Server text never reaches the terminal raw: control characters could rewrite the screen.
+    return "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in str(value))
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table: a header line, a rule, one line per row, columns padded to their widest cell."""
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)]
+    lines = [headers, ["-" * width for width in widths], *cells]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+
+
+class _Console:
+    """stdout gets the result (a table or one JSON document); stderr gets errors and, on a terminal, progress."""
+
+    def __init__(self, json_mode: bool) -> None:
+        self.json_mode = json_mode
+
+    def document(self, doc: dict[str, Any]) -> None:
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]], empty: str) -> None:
+        print(format_table(headers, rows) if rows else empty)
+
+    def note(self, text: str, *, comment: bool = False) -> None:
+        print(f"{'# ' if comment else ''}{PROG}: {text}", file=sys.stderr)
+
+    def error_json(self, exc: FotaError, **more: Any) -> None:
+        if self.json_mode:
+            print(json.dumps({"error": error_fields(exc), **more}, ensure_ascii=False), file=sys.stderr)
+
+
+class _Progress:
+    """``label: done/total`` on stderr, rewritten in place, only when stderr is a terminal."""
+
+    def __init__(self, label: str, total: int, *, worth_showing: bool) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.enabled = worth_showing and sys.stderr.isatty()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.enabled:
+            sys.stderr.write(f"\r{self.label}: {self.done}/{self.total} device ids done")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.enabled and self.done:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _timestamp(parsed: Any, raw: str | None) -> str | None:
+    return parsed.isoformat() if parsed is not None else raw
+
+
+def _package_doc(package: FirmwarePackage) -> dict[str, Any]:
+    return {
+        "firmware_name": package.firmware_name,
+        "firmware_from": package.firmware_from,
+        "firmware_to": package.firmware_to,
+        "launch_date": _timestamp(package.launch_date, package.launch_date_raw),
+        "release_note": package.release_note,
+        "model": package.model,
+        "make": package.make,
+        "protocol": str(package.protocol),
+    }
+
+
+def _device_doc(device: DeviceFirmware) -> dict[str, Any]:
+    return {
+        "device_id": device.device_id,
+        "firmware_version": device.firmware_version,
+        "status": device.status,
+        "reason": device.reason,
+        "update_time": _timestamp(device.update_time, device.update_time_raw),
+    }
+
+
+def _write_leftover(path: str, ids: Sequence[str]) -> None:
+    target = Path(path)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
+    ) as tmp:
+        tmp.write("".join(f"{device_id}\n" for device_id in ids))
+    try:
+        Path(tmp.name).replace(target)
+    except OSError:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
+
+
+def _finish_batch(
+    con: _Console,
+    args: argparse.Namespace,
+    *,
+    verb: str,
+    total: int,
+    pending: Sequence[str],
+    errors: Sequence[tuple[str, FotaError]],
+) -> int:
+    """Report the errors and the ids left over of a sync or report run; the exit code."""
+    if args.leftover is not None:
+        try:
+            _write_leftover(args.leftover, pending)
+        except OSError as exc:
+            con.note(f"error: --leftover: cannot write {args.leftover!r}: {exc.strerror}")
+            args.leftover = None
+            if not errors:
+                return EXIT_BAD_INPUT
+    if not errors:
+        return EXIT_OK
+    code = EXIT_PARTIAL if len(pending) < total else EXIT_API_ERROR
+    # With the ids on stderr, every other line there is a # comment, so stderr can be fed back to --from-file.
+    ids_to_stderr = args.leftover is None and code == EXIT_PARTIAL and not con.json_mode
+    for where, error in errors:
+        con.note(f"error: {where}: {describe(error)}", comment=ids_to_stderr)
+    con.note(f"{verb} {total - len(pending)} of {total} device id(s); {len(pending)} left over", comment=ids_to_stderr)
+    if args.leftover is not None:
+        con.note(f"the ids left over are in {args.leftover}; run them again with --from-file {args.leftover}")
+    elif ids_to_stderr:
+        con.note("the ids left over follow, one a line; run them again with --from-file", comment=True)
+        sys.stderr.write("".join(f"{device_id}\n" for device_id in pending))
+    con.error_json(errors[0][1], pending_device_ids=list(pending))  # last line of stderr, in --json mode only
+    return code
+
+
+# ----------------------------------------------------------------------------------------------------- commands
+
+
+def _run_list(args: argparse.Namespace, con: _Console) -> int:
+    account = check.identifier(args.account, "ACC")
+    protocol: Protocol = args.protocol
+    try:
+        with FotaClient.from_env(**_client_overrides(args)) as fota:
+            packages = fota.list_available_firmware(account, protocol=protocol)
+    except InvalidInputError:
+        raise
+    except FotaError as exc:
+        con.note(f"error: {describe(exc)}")
+        con.error_json(exc)
+        return EXIT_API_ERROR
+    if con.json_mode:
+        con.document(
+            {"account_id": account, "protocol": protocol.value, "packages": [_package_doc(p) for p in packages]}
+        )
+    else:
+        rows = [
+            (
+                p.firmware_name,
+                p.firmware_from,
+                p.firmware_to,
+                p.make,
+                p.model,
+                str(p.protocol),
+                _timestamp(p.launch_date, p.launch_date_raw),
+            )
+            for p in packages
+        ]
+        headers = ("FIRMWARE_NAME", "FROM", "TO", "MAKE", "MODEL", "PROTOCOL", "LAUNCH_DATE")
+        con.table(headers, rows, "(no firmware packages)")
+    return EXIT_OK
+
+
+def _run_sync(args: argparse.Namespace, con: _Console) -> int:
+    account = check.identifier(args.account, "ACC")
+    ids = _collect_ids(args)
+    batch_size: int = args.batch_size
+    batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
+    account_name, devices = account, list[DeviceFirmware]()
+    pending: list[str] = []
+    errors: list[tuple[str, FotaError]] = []
+    progress = _Progress("sync", len(ids), worth_showing=len(batches) > 1)
+    with FotaClient.from_env(**_client_overrides(args)) as fota:
+        for index, batch in enumerate(batches):
+            rest = [device_id for later in batches[index + 1 :] for device_id in later]
+            where = f"sync batch {index + 1}/{len(batches)} ({len(batch)} ids)"
+            try:
+                result = fota.synchronize_device_firmware(account, batch, batch_size=batch_size)
+            except PartialSyncError as exc:  # a batch is one request, but never lose ids if that changes
+                devices += exc.result.devices
+                pending, errors = [*exc.pending_device_ids, *rest], [(where, exc.error)]
+                break
+            except FotaError as exc:
+                pending, errors = [*batch, *rest], [(where, exc)]
+                break
+            account_name = result.account_name
+            devices += result.devices
+            progress.advance(len(batch))
+    progress.finish()
+    if con.json_mode:
+        con.document(
+            {
+                "account_name": account_name,
+                "devices": [_device_doc(d) for d in devices],
+                "pending_device_ids": pending,
+                "error": error_fields(errors[0][1]) if errors else None,
+            }
+        )
+    elif devices or not errors:
+        rows = [
+            (d.device_id, d.firmware_version, d.status, d.reason, _timestamp(d.update_time, d.update_time_raw))
+            for d in devices
+        ]
+        headers = ("DEVICE_ID", "FIRMWARE_VERSION", "STATUS", "REASON", "UPDATE_TIME")
+        con.table(headers, rows, "(the server reported no devices)")
+    return _finish_batch(con, args, verb="synchronized", total=len(ids), pending=pending, errors=errors)
+
+
+async def _report_all(
+    account: str, ids: Sequence[str], overrides: dict[str, Any], concurrency: int, progress: _Progress
+) -> dict[str, FirmwareReportRequest | FotaError]:
+    """Each id's result or error; an id is missing when a failure that would repeat stopped the run first."""
+    outcomes: dict[str, FirmwareReportRequest | FotaError] = {}
+    queue = iter(ids)
+    stop = False
+    async with AsyncFotaClient.from_env(**overrides) as fota:
+
+        async def worker() -> None:
+            nonlocal stop
+            for device_id in queue:  # one shared iterator: each id is taken by exactly one worker
+                if stop:
+                    return
+                try:
+                    outcomes[device_id] = await fota.report_device_firmware(account, device_id)
+                except FotaError as exc:
+                    outcomes[device_id] = exc
+                    stop = stop or isinstance(exc, _STOP_REPORTS)
+                progress.advance(1)
+
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, len(ids)))))
+    return outcomes
+
+
+def _run_report(args: argparse.Namespace, con: _Console) -> int:
+    account = check.identifier(args.account, "ACC")
+    ids = _collect_ids(args)
+    overrides = _client_overrides(args)
+    progress = _Progress("report", len(ids), worth_showing=len(ids) > 1)
+    outcomes = asyncio.run(_report_all(account, ids, overrides, args.concurrency, progress))
+    progress.finish()
+    done = [(d, r) for d in ids if isinstance(r := outcomes.get(d), FirmwareReportRequest)]
+    errors = [(f"device {d}", e) for d in ids if isinstance(e := outcomes.get(d), FotaError)]
+    pending = [d for d in ids if not isinstance(outcomes.get(d), FirmwareReportRequest)]
+    account_name = done[0][1].account_name if done else account
+    if con.json_mode:
+        con.document(
+            {
+                "account_name": account_name,
+                "reports": [{"device_id": d, "request_id": r.request_id} for d, r in done],
+                "failures": [
+                    {"device_id": d, "error": error_fields(e)}
+                    for d in ids
+                    if isinstance(e := outcomes.get(d), FotaError)
+                ],
+                "pending_device_ids": pending,
+            }
+        )
+    elif done:
+        con.table(("DEVICE_ID", "REQUEST_ID"), [(d, r.request_id) for d, r in done], "")
+    return _finish_batch(con, args, verb="asked", total=len(ids), pending=pending, errors=errors)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    con = _Console(args.json)
+    try:
+        if args.env_file is not None:
+            load_env_file(args.env_file)
+            setup_from_env()  # THINGSPACE_FOTA_LOG may come from the file
+        code: int = args.handler(args, con)
+    except InvalidInputError as exc:
+        problem = f"{_option_name(exc, args)}: {exc.problem}"
+        con.note(f"error: {problem}")
+        if con.json_mode:
+            fields = {"type": type(exc).__name__, "status_code": None, "error_code": None, "error_message": problem}
+            print(json.dumps({"error": fields}, ensure_ascii=False), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        con.note("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout closed early, e.g. piped into `head`
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_API_ERROR
+    return code
