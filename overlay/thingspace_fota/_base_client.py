@@ -11,8 +11,9 @@ import email.utils
 import json
 import math
 import random
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -31,7 +32,7 @@ from ._exceptions import (
     make_status_error,
     request_id_of,
 )
-from ._logs import logger, redact
+from ._logs import REDACTED, logger, redact
 from ._models import APIResponse, DeviceFirmwareList
 from ._operations import Operation, ShapeError
 from ._version import __version__
@@ -126,6 +127,8 @@ class _Call(Generic[T]):
         self.retries_done = 0
         self.renewed = False
         self.started = 0.0
+        # Values of the auth headers sent: masked in logged bodies and error messages should the server echo one.
+        self.secrets: tuple[str, ...] = ()
 
     @property
     def attempts(self) -> int:
@@ -133,8 +136,10 @@ class _Call(Generic[T]):
 
     def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         self.attempt += 1
-        if self.json is not None and self.attempt == 1:
-            logger.debug("%s request body: %s", self.operation.what, json.dumps(redact(self.json)))
+        self.secrets = _secrets_of(auth, self.secrets)
+        if self.json is not None and self.attempt == 1 and logger.isEnabledFor(10):  # DEBUG
+            body = mask(json.dumps(redact(self.json)), self.secrets)
+            logger.debug("%s request body: %s", self.operation.what, body)
         headers = {**self.options.extra_headers, **auth}
         request = http.build_request(
             self.method,
@@ -183,7 +188,7 @@ class _Call(Generic[T]):
         retry = self._retry(f"{kind} ({type(exc).__name__})")
         if retry is not None:
             return retry
-        detail = str(exc)[:200] or type(exc).__name__
+        detail = mask(str(exc), self.secrets)[:200] or type(exc).__name__
         message = f"{self.operation.what} {kind} after {self.attempt} attempt(s): {detail}"
         error_cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         raise error_cls(message, request=exc.request if _has_request(exc) else None) from exc
@@ -193,23 +198,37 @@ class _Call(Generic[T]):
         status = response.status_code
         self._log(str(status), response)
         if logger.isEnabledFor(10):  # DEBUG
-            logger.debug("%s response body: %s", self.operation.what, _loggable_body(response))
+            logger.debug("%s response body: %s", self.operation.what, mask(_loggable_body(response), self.secrets))
         if 200 <= status < 300:
             return _Done(APIResponse(self._parse(response), response))
         what = self.operation.what
         if status == 401 and not self.renewed:
             self.renewed = True
-            return _Renew(make_status_error(response, what=what))
+            return _Renew(self._status_error(response))
         if status in RETRY_STATUSES:
             server_wait = parse_retry_after(response.headers)
             if server_wait is not None and server_wait > self.options.max_retry_wait:
-                logger.info("%s: server asks to wait %.1f s, above the cap; not retrying", what, server_wait)
-                raise make_status_error(response, what=what, retry_after=server_wait)
+                logger.info(
+                    "%s: server asks to wait %.1f s, above the cap of %.1f s; not retrying",
+                    what,
+                    server_wait,
+                    self.options.max_retry_wait,
+                )
+                raise self._status_error(response, server_wait)
             retry = self._retry(f"HTTP {status}", server_wait)
             if retry is not None:
                 return retry
-            raise make_status_error(response, what=what, retry_after=server_wait)
-        raise make_status_error(response, what=what)
+            raise self._status_error(response, server_wait)
+        raise self._status_error(response)
+
+    def _status_error(self, response: httpx.Response, retry_after: float | None = None) -> APIStatusError:
+        """The typed error of a non-2xx answer, with any auth header value the server echoed masked."""
+        error = make_status_error(response, what=self.operation.what, retry_after=retry_after)
+        if self.secrets:
+            error.args = tuple(mask(a, self.secrets) if isinstance(a, str) else a for a in error.args)
+            error.error_code = mask_optional(error.error_code, self.secrets)
+            error.error_message = mask_optional(error.error_message, self.secrets)
+        return error
 
     def _parse(self, response: httpx.Response) -> T:
         what = self.operation.what
@@ -237,6 +256,34 @@ def _has_request(exc: httpx.RequestError) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+# Shorter values are not masked: replacing every occurrence of a short word would garble messages, and a real
+# access or session token is far longer.
+MIN_MASKED_LENGTH = 8
+
+
+def _secrets_of(auth: Mapping[str, str], known: tuple[str, ...]) -> tuple[str, ...]:
+    """``known`` plus the auth header values, each also without its scheme (``Bearer``), longest first."""
+    found = set(known)
+    for value in auth.values():
+        found.add(value)
+        scheme, _, credential = value.partition(" ")
+        if credential and scheme.isalpha():
+            found.add(credential.strip())
+    return tuple(sorted((s for s in found if len(s) >= MIN_MASKED_LENGTH), key=len, reverse=True))
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every occurrence of each secret replaced by ``[redacted]``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def mask_optional(text: str | None, secrets: Iterable[str]) -> str | None:
+    return None if text is None else mask(text, secrets)
 
 
 def _loggable_body(response: httpx.Response) -> str:
@@ -297,6 +344,9 @@ class ClientSettings:
 
 
 _RESERVED_HEADERS = frozenset({"authorization", "vz-m2m-token"})
+# RFC 9110 field names are tokens; values are visible ASCII, spaces and tabs (no CR, LF or NUL: no injection).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 def _headers(value: Mapping[str, str] | None, argument: str) -> dict[str, str]:
@@ -308,11 +358,14 @@ def _headers(value: Mapping[str, str] | None, argument: str) -> dict[str, str]:
     for name, header_value in value.items():
         if not isinstance(name, str) or not isinstance(header_value, str):
             raise InvalidInputError(argument, "header names and values must be strings")
+        if not _HEADER_NAME.fullmatch(name):
+            raise InvalidInputError(argument, f"{name[:40]!r} is not a valid header name")
+        where = f"{argument}[{name!r}]"
         if name.lower() in _RESERVED_HEADERS:
-            raise InvalidInputError(
-                f"{argument}[{name!r}]",
-                "auth headers are set by the client; pass access_token/m2m_token instead",
-            )
+            raise InvalidInputError(where, "auth headers are set by the client; pass access_token/m2m_token instead")
+        # The value is never quoted: it may be a secret.
+        if not _HEADER_VALUE.fullmatch(header_value):
+            raise InvalidInputError(where, "a header value must be printable ASCII without line breaks")
         result[name] = header_value
     return result
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 
 import httpx
@@ -11,9 +10,19 @@ import httpx
 from ._exceptions import InvalidInputError
 from ._models import Protocol
 
-# Whitespace (any Unicode space), C0 and C1 control characters, and the path separator.
-_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f/]")
 MAX_BATCH_SIZE = 100
+# Far above any IMEI or account name, far below httpx's URL limit (65,536 characters).
+MAX_ID_LENGTH = 256
+
+
+def _first_forbidden(value: str) -> tuple[int, str] | None:
+    """The first character that must not be in an id or a protocol: any whitespace, any character that is not
+    printable (C0/C1 controls, format characters such as U+200B and U+FEFF, lone surrogates, unassigned code
+    points), or the path separator ``/``."""
+    for position, char in enumerate(value):
+        if char == "/" or char.isspace() or not char.isprintable():
+            return position, char
+    return None
 
 
 def _type_name(value: object) -> str:
@@ -21,20 +30,22 @@ def _type_name(value: object) -> str:
 
 
 def identifier(value: object, argument: str) -> str:
-    """An account or device id: a non-empty string without whitespace, control characters or ``/``,
-    and not ``.`` or ``..`` (which would change the URL path)."""
+    """An account or device id: a non-empty string of at most 256 printable characters without whitespace or
+    ``/``, and not ``.`` or ``..`` (which would change the URL path)."""
     if not isinstance(value, str):
         raise InvalidInputError(argument, f"must be a string, not {_type_name(value)}")
     if not value:
         raise InvalidInputError(argument, "must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidInputError(argument, f"must be at most {MAX_ID_LENGTH} characters long, not {len(value)}")
     if value in {".", ".."}:
         raise InvalidInputError(argument, f"must not be {value!r}")
-    found = _FORBIDDEN.search(value)
+    found = _first_forbidden(value)
     if found:
         raise InvalidInputError(
             argument,
-            f"must not contain whitespace, control characters or '/' "
-            f"(found {found.group()!r} at position {found.start()})",
+            f"must not contain whitespace, control or invisible characters or '/' "
+            f"(found {found[1]!r} at position {found[0]})",
         )
     return value
 
@@ -58,6 +69,15 @@ def device_ids(values: object, argument: str = "device_ids") -> list[str]:
 def protocol(value: object, argument: str = "protocol") -> Protocol:
     """A Protocol member from a member or its name or wire value in any case."""
     if isinstance(value, str):
+        if not value:
+            raise InvalidInputError(argument, "must not be empty")
+        found = _first_forbidden(value)
+        if found:  # Protocol() would strip surrounding whitespace; a value with a control character is a mistake
+            raise InvalidInputError(
+                argument,
+                f"must not contain whitespace, control or invisible characters or '/' "
+                f"(found {found[1]!r} at position {found[0]})",
+            )
         try:
             return Protocol(value)
         except ValueError:
@@ -85,13 +105,15 @@ def seconds(value: object, argument: str) -> float:
 
 
 def timeout(value: object, argument: str = "timeout") -> httpx.Timeout:
-    """An httpx.Timeout from seconds or an httpx.Timeout; never "no timeout"."""
+    """An httpx.Timeout from seconds or an httpx.Timeout; never "no timeout", never zero or negative."""
     if isinstance(value, httpx.Timeout):
-        parts = (value.connect, value.read, value.write, value.pool)
-        if any(part is None for part in parts):
+        parts = {"connect": value.connect, "read": value.read, "write": value.write, "pool": value.pool}
+        if any(part is None for part in parts.values()):
             raise InvalidInputError(
                 argument, "every part of an httpx.Timeout must be set: a request never waits forever"
             )
+        for name, part in parts.items():
+            seconds(part, f"{argument}.{name}")
         return value
     return httpx.Timeout(seconds(value, argument))
 
