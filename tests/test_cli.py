@@ -29,7 +29,9 @@ ACC = "0000123456-00001"
 DEVICES = ["990013907835573", "990013907884259"]
 ACCESS_SECRET = "acc-SECRET-7f3a9c21e4"  # distinctive: every output is searched for these
 M2M_SECRET = "m2m-SECRET-b85d02c6f1"
-SECRETS = (ACCESS_SECRET, M2M_SECRET)
+CLIENT_SECRET = "client-SECRET-e19b7c4a0d"
+PASSWORD = "pass-SECRET-5c2f81d9ab"
+SECRETS = (ACCESS_SECRET, M2M_SECRET, CLIENT_SECRET, PASSWORD)
 RUN_TIMEOUT = 60
 
 
@@ -598,3 +600,25 @@ def test_version_and_help() -> None:
     assert run.code == 0 and run.stdout.strip().startswith("thingspace-fota ")
     run = cli("sync", "--help", env=clean_env())
     assert run.code == 0 and "--from-file" in run.stdout and "--leftover" in run.stdout
+
+
+def test_credentials_flow_against_the_auth_mock(prism_url: str, auth_prism_url: str) -> None:
+    env = clean_env(
+        THINGSPACE_CLIENT_ID="cli-client-id",
+        THINGSPACE_CLIENT_SECRET=CLIENT_SECRET,
+        THINGSPACE_USERNAME="cli-user",
+        THINGSPACE_PASSWORD=PASSWORD,
+        THINGSPACE_AUTH_BASE_URL=auth_prism_url,
+        THINGSPACE_FOTA_BASE_URL=prism_url,
+        THINGSPACE_FOTA_LOG="debug",
+    )
+    run = cli("sync", ACC, *DEVICES, "--json", env=env)  # cli() checks that no secret is printed
+    assert run.code == 0, run.stderr
+    assert [d["device_id"] for d in run.json()["devices"]] == DEVICES
+    run = cli("report", ACC, *DEVICES, env=env)
+    assert run.code == 0, run.stderr
+    # Half the credentials: exit 2 naming the missing variables, not their values.
+    del env["THINGSPACE_PASSWORD"]
+    run = cli("list", ACC, env=env)
+    assert run.code == 2
+    assert "THINGSPACE_PASSWORD" in run.stderr
