@@ -354,19 +354,27 @@ def make_client(kind: str, url: str, **kwargs: Any) -> FotaClient | AsyncFotaCli
     return FotaClient(**options) if kind == "sync" else AsyncFotaClient(**options)
 
 
+def _method(client: object, name: str) -> Any:
+    """``client.<name>``, where a dotted name such as ``with_raw_response.list_available_firmware`` is followed."""
+    target: Any = client
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
 def call(kind: str, url: str, method: str, *args: Any, client: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     """Run ``method(*args, **kwargs)`` on a fresh client of ``kind`` and close it; returns or raises as the call."""
     if kind == "sync":
         sync_client = make_client("sync", url, **(client or {}))
         assert isinstance(sync_client, FotaClient)
         with sync_client:
-            return getattr(sync_client, method)(*args, **kwargs)
+            return _method(sync_client, method)(*args, **kwargs)
 
     async def run() -> Any:
         async_client = make_client("async", url, **(client or {}))
         assert isinstance(async_client, AsyncFotaClient)
         async with async_client:
-            return await getattr(async_client, method)(*args, **kwargs)
+            return await _method(async_client, method)(*args, **kwargs)
 
     return asyncio.run(run())
 

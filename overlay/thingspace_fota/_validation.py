@@ -113,7 +113,8 @@ def timeout(value: object, argument: str = "timeout") -> httpx.Timeout:
                 argument, "every part of an httpx.Timeout must be set: a request never waits forever"
             )
         for name, part in parts.items():
-            seconds(part, f"{argument}.{name}")
+            if isinstance(part, bool) or not isinstance(part, int | float) or not math.isfinite(part) or part <= 0:
+                raise InvalidInputError(argument, f"its {name} part must be a positive number of seconds, not {part!r}")
         return value
     return httpx.Timeout(seconds(value, argument))
 
