@@ -94,12 +94,14 @@ def _header(text: str) -> tuple[str, str]:
     name = name.strip()
     if not sep or not name or any(ch.isspace() or not ch.isprintable() for ch in name):
         raise argparse.ArgumentTypeError("must be NAME:VALUE, e.g. 'Prefer: code=404'")
+    if name.lower() in {"authorization", "vz-m2m-token"}:
+        raise argparse.ArgumentTypeError(f"{name} is set from the environment (THINGSPACE_*), never by --header")
     return name, value.strip()
 
 
 def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group("connection and output (secrets come only from the environment)")
+    group = common.add_argument_group("connection and output (secrets come only from the environment or --env-file)")
     group.add_argument("--json", action="store_true", help="print one JSON document with snake_case keys")
     group.add_argument("--base-url", help="FOTA v3 base URL (default: $THINGSPACE_FOTA_BASE_URL, else production)")
     group.add_argument("--timeout", type=_positive_seconds, metavar="SECONDS", help="timeout of each request")
