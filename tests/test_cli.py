@@ -98,6 +98,7 @@ class FotaServer:
     fail_sync_from: int | None = None  # 1-based index of the first sync request answered 400
     missing_devices: set[str] = field(default_factory=set)  # report answers 404 for these
     report_delay: float = 0.0  # seconds each report answer takes
+    refuse_tokens: bool = False  # report answers 401
     in_flight: int = 0
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -125,16 +126,21 @@ class FotaServer:
             versions = [{"deviceId": d, "firmwareVersion": f"fw-{d[-3:]}"} for d in seen.body["deviceList"]]
             return 200, {"accountName": parts[1], "deviceFirmwarVersionList": versions}
         if seen.method == "PUT" and len(parts) == 4 and parts[2] == "async":
-            with self.lock:
-                self.in_flight += 1
-                self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            time.sleep(self.report_delay)
-            with self.lock:
-                self.in_flight -= 1
-            if parts[3] in self.missing_devices:
-                return 404, {"errorCode": "DeviceNotFound", "errorMessage": "no such device"}
-            return 200, {"accountName": parts[1], "requestId": f"req-{parts[3]}"}
+            return self.report_answer(account=parts[1], device_id=parts[3])
         return 404, {"errorCode": "NoRoute", "errorMessage": "no route"}
+
+    def report_answer(self, account: str, device_id: str) -> tuple[int, Any]:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        time.sleep(self.report_delay)
+        with self.lock:
+            self.in_flight -= 1
+        if self.refuse_tokens:
+            return 401, {"errorCode": "UnAuthorized", "errorMessage": "Invalid or expired token."}
+        if device_id in self.missing_devices:
+            return 404, {"errorCode": "DeviceNotFound", "errorMessage": "no such device"}
+        return 200, {"accountName": account, "requestId": f"req-{device_id}"}
 
     def sync_bodies(self) -> list[list[str]]:
         return [r.body["deviceList"] for r in self.requests if r.path.endswith("/devices")]
@@ -486,6 +492,18 @@ def test_report_text_mode_partial_and_total_failure(server: FotaServer) -> None:
     assert run.code == 1
     assert run.stdout == ""
     assert run.stderr.count("NotFoundError (HTTP 404)") == 4
+
+
+def test_report_stops_starting_new_calls_after_an_auth_failure(server: FotaServer, tmp_path: Path) -> None:
+    server.refuse_tokens = True
+    fleet = ids(6)
+    leftover = tmp_path / "left.txt"
+    run = cli("report", ACC, *fleet, "--concurrency", "1", "--leftover", str(leftover), env=token_env(server.url))
+    assert run.code == 1
+    assert len(server.requests) == 1  # the other five would have been refused the same way
+    assert "AuthenticationError (HTTP 401): errorCode: UnAuthorized" in run.stderr
+    assert "asked 0 of 6 device id(s); 6 left over" in run.stderr
+    assert leftover.read_text().split() == fleet
 
 
 def test_report_concurrency_is_bounded(server: FotaServer) -> None:
