@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 FOTA_SPEC = ROOT / "openapi" / "fota-v3.yaml"
+AUTH_SPEC = ROOT / "openapi" / "thingspace-auth.yaml"
 START_TIMEOUT = 30.0
 
 

@@ -6,13 +6,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from mockserver import FOTA_SPEC, running_prism
+from mockserver import AUTH_SPEC, FOTA_SPEC, running_prism
 
 
 @pytest.fixture(scope="session")
 def prism_url() -> Iterator[str]:
     """Base URL of a Prism mock of openapi/fota-v3.yaml on a free loopback port, stopped after the session."""
     with running_prism(FOTA_SPEC) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def auth_prism_url() -> Iterator[str]:
+    """Base URL of a Prism mock of openapi/thingspace-auth.yaml (token and login), stopped after the session."""
+    with running_prism(AUTH_SPEC) as url:
         yield url
 
 

@@ -2,10 +2,11 @@
 
 from thingspace_fota import FotaClient, Protocol
 
-with FotaClient(access_token="...", m2m_token="...") as fota:
+with FotaClient(client_id="...", client_secret="...", username="...", password="...") as fota:
     packages = fota.list_available_firmware("0000123456-00001", protocol=Protocol.LWM2M)
 """
 
+from ._auth_operations import DEFAULT_AUTH_BASE_URL, STAGING_AUTH_BASE_URL
 from ._base_client import DEFAULT_BASE_URL, STAGING_BASE_URL
 from ._client import AsyncFotaClient, FotaClient
 from ._exceptions import (
@@ -14,10 +15,12 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientCredentialsRefusedError,
     ConflictError,
     FotaError,
     InternalServerError,
     InvalidInputError,
+    LoginRefusedError,
     NotFoundError,
     PartialSyncError,
     PermissionDeniedError,
@@ -37,7 +40,9 @@ from ._models import (
 from ._version import __version__
 
 __all__ = [
+    "DEFAULT_AUTH_BASE_URL",
     "DEFAULT_BASE_URL",
+    "STAGING_AUTH_BASE_URL",
     "STAGING_BASE_URL",
     "APIConnectionError",
     "APIResponse",
@@ -46,6 +51,7 @@ __all__ = [
     "AsyncFotaClient",
     "AuthenticationError",
     "BadRequestError",
+    "ClientCredentialsRefusedError",
     "ConflictError",
     "DeviceFirmware",
     "DeviceFirmwareList",
@@ -55,6 +61,7 @@ __all__ = [
     "FotaError",
     "InternalServerError",
     "InvalidInputError",
+    "LoginRefusedError",
     "NotFoundError",
     "PartialSyncError",
     "PermissionDeniedError",

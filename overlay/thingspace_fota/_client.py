@@ -13,12 +13,15 @@ import httpx
 from . import _validation as check
 from ._auth import (
     AsyncAuth,
+    AsyncCredentialsAuth,
     AsyncTokenCallablesAuth,
     AsyncTokenSource,
+    CredentialsAuth,
+    StaticTokens,
     SyncAuth,
     TokenCallablesAuth,
     TokenSource,
-    check_token_source,
+    resolve_auth,
 )
 from ._base_client import (
     DEFAULT_BASE_URL,
@@ -55,14 +58,6 @@ DEFAULT_MAX_CONCURRENCY = 8
 _Outcome = APIResponse[DeviceFirmwareList] | FotaError | None
 
 
-def _require_tokens(access_token: object, m2m_token: object) -> None:
-    missing = [name for name, value in (("access_token", access_token), ("m2m_token", m2m_token)) if value is None]
-    if missing:
-        raise InvalidInputError(" and ".join(missing), "required: both tokens must be given (a string or a callable)")
-    check_token_source(access_token, "access_token")
-    check_token_source(m2m_token, "m2m_token")
-
-
 def _check_http_client(value: object, expected: type[Any]) -> None:
     if value is not None and not isinstance(value, expected):
         raise InvalidInputError("http_client", f"must be an {expected.__module__}.{expected.__name__}")
@@ -78,6 +73,13 @@ class FotaClient:
         base_url: The full FOTA v3 base: production (the default), ``STAGING_BASE_URL``, or a mock.
         access_token: OAuth 2 access token, or a callable that returns one (called before every request).
         m2m_token: ``VZ-M2M-Token`` session token, or a callable that returns one.
+        client_id: OAuth client id (the application's key). With ``client_secret``, ``username`` and
+            ``password`` instead of the tokens, the client gets and renews both tokens itself.
+        client_secret: OAuth client secret.
+        username: ThingSpace user name of the M2M session login.
+        password: Its password. A refused login is never retried (5 failed logins lock the contact).
+        auth_base_url: Base of the token and login endpoints (credentials only); default
+            ``https://thingspace.verizon.com/api``, or staging, or a mock.
         timeout: Seconds or an ``httpx.Timeout``; the default is 60 s, 5 s to connect. Never unlimited.
         max_retries: Retries after connection errors, timeouts, 408, 429, 500, 502, 503, 504 (default 2).
         max_retry_wait: The longest ``Retry-After`` the client sleeps for (default 60 s); a longer one raises.
@@ -92,6 +94,11 @@ class FotaClient:
         base_url: str = DEFAULT_BASE_URL,
         access_token: TokenSource | None = None,
         m2m_token: TokenSource | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        auth_base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
@@ -108,16 +115,31 @@ class FotaClient:
             default_headers=default_headers,
         )
         _check_http_client(http_client, httpx.Client)
-        _require_tokens(access_token, m2m_token)
-        self._auth: SyncAuth = TokenCallablesAuth(access_token, m2m_token)  # type: ignore[arg-type]
+        way = resolve_auth(
+            access_token=access_token,
+            m2m_token=m2m_token,
+            client_id=client_id,
+            client_secret=client_secret,
+            username=username,
+            password=password,
+            auth_base_url=auth_base_url,
+        )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(**self._settings.httpx_args())
+        self._auth: SyncAuth
+        if isinstance(way, StaticTokens):
+            self._auth = TokenCallablesAuth(way.access_token, way.m2m_token)  # type: ignore[arg-type]
+        else:
+            self._auth = CredentialsAuth(way, self._http, self._settings)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Self:
         """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
-        override them. Raises InvalidInputError naming each missing variable."""
-        return cls(**{**client_kwargs_from_env(), **overrides})
+        override them. Reads the credentials (THINGSPACE_CLIENT_ID, THINGSPACE_CLIENT_SECRET,
+        THINGSPACE_USERNAME, THINGSPACE_PASSWORD, THINGSPACE_AUTH_BASE_URL) or the tokens
+        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), and THINGSPACE_FOTA_BASE_URL; token or credential
+        keyword arguments replace the environment's. Raises InvalidInputError naming each missing variable."""
+        return cls(**client_kwargs_from_env(overrides=overrides))
 
     @property
     def base_url(self) -> str:
@@ -245,7 +267,8 @@ class AsyncFotaClient:
     :class:`FotaClient`, as coroutines.
 
     ``synchronize_device_firmware`` sends its chunks concurrently, at most ``max_concurrency`` (default 8) at a
-    time. Token callables may be plain functions or coroutine functions.
+    time. Token callables may be plain functions or coroutine functions. With credentials, concurrent tasks share
+    one token request and one login.
     """
 
     def __init__(
@@ -254,6 +277,11 @@ class AsyncFotaClient:
         base_url: str = DEFAULT_BASE_URL,
         access_token: AsyncTokenSource | None = None,
         m2m_token: AsyncTokenSource | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        auth_base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
@@ -272,16 +300,31 @@ class AsyncFotaClient:
         )
         self._max_concurrency = check.positive_int(max_concurrency, "max_concurrency")
         _check_http_client(http_client, httpx.AsyncClient)
-        _require_tokens(access_token, m2m_token)
-        self._auth: AsyncAuth = AsyncTokenCallablesAuth(access_token, m2m_token)  # type: ignore[arg-type]
+        way = resolve_auth(
+            access_token=access_token,
+            m2m_token=m2m_token,
+            client_id=client_id,
+            client_secret=client_secret,
+            username=username,
+            password=password,
+            auth_base_url=auth_base_url,
+        )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(**self._settings.httpx_args())
+        self._auth: AsyncAuth
+        if isinstance(way, StaticTokens):
+            self._auth = AsyncTokenCallablesAuth(way.access_token, way.m2m_token)  # type: ignore[arg-type]
+        else:
+            self._auth = AsyncCredentialsAuth(way, self._http, self._settings)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Self:
         """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
-        override them. Raises InvalidInputError naming each missing variable."""
-        return cls(**{**client_kwargs_from_env(), **overrides})
+        override them. Reads the credentials (THINGSPACE_CLIENT_ID, THINGSPACE_CLIENT_SECRET,
+        THINGSPACE_USERNAME, THINGSPACE_PASSWORD, THINGSPACE_AUTH_BASE_URL) or the tokens
+        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), and THINGSPACE_FOTA_BASE_URL; token or credential
+        keyword arguments replace the environment's. Raises InvalidInputError naming each missing variable."""
+        return cls(**client_kwargs_from_env(overrides=overrides))
 
     @property
     def base_url(self) -> str:

@@ -22,10 +22,12 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientCredentialsRefusedError",
     "ConflictError",
     "FotaError",
     "InternalServerError",
     "InvalidInputError",
+    "LoginRefusedError",
     "NotFoundError",
     "PartialSyncError",
     "PermissionDeniedError",
@@ -110,7 +112,28 @@ class BadRequestError(APIStatusError):
 
 
 class AuthenticationError(APIStatusError):
-    """HTTP 401: a token is missing, invalid or expired, and renewing it did not help."""
+    """HTTP 401: a token is missing, invalid or expired, and renewing it did not help.
+
+    Its subclasses are the failures of the credentials flow: :class:`ClientCredentialsRefusedError` and
+    :class:`LoginRefusedError`.
+    """
+
+
+class ClientCredentialsRefusedError(AuthenticationError):
+    """The OAuth token endpoint refused the client id and secret (HTTP 400 or 401).
+
+    ``error_code`` and ``error_message`` hold the server's ``error`` and ``error_description`` (for example
+    ``invalid_client``). The next API call asks for a token again.
+    """
+
+
+class LoginRefusedError(AuthenticationError):
+    """The M2M session login was refused (HTTP 400, 401 or 403): a wrong user name or password, a locked
+    contact, or an access token the login does not accept.
+
+    ThingSpace locks a contact after 5 failed logins, so a refused login is never retried: every later call of
+    the same client raises this same error without sending anything. Fix the credentials and make a new client.
+    """
 
 
 class PermissionDeniedError(APIStatusError):
@@ -213,6 +236,36 @@ def make_status_error(response: httpx.Response, *, what: str, retry_after: float
         error_message=error_message,
         retry_after=retry_after,
     )
+
+
+def make_auth_error(
+    cls: type[AuthenticationError], response: httpx.Response, *, what: str, hint: str, secrets: Sequence[str]
+) -> AuthenticationError:
+    """A typed error of the credentials flow; any secret the server echoed is masked in the message and codes.
+
+    The token endpoint answers with RFC 6749's ``error``/``error_description``, the login with ThingSpace's
+    ``errorCode``/``errorMessage``; both end up in ``error_code``/``error_message``.
+    """
+    status = response.status_code
+    body, error_code, error_message = decode_error_body(response)
+    if isinstance(body, dict) and error_code is None and error_message is None:
+        code, description = body.get("error"), body.get("error_description")
+        error_code = code if isinstance(code, str) else None
+        error_message = description if isinstance(description, str) else None
+    error_code, error_message = _mask(error_code, secrets), _mask(error_message, secrets)
+    message = f"{what} failed with HTTP {status} {_reason(status)}"
+    if error_code or error_message:
+        message += f": {error_code or '-'}: {error_message or '-'}"
+    return cls(f"{message}. {hint}", response=response, body=body, error_code=error_code, error_message=error_message)
+
+
+def _mask(text: str | None, secrets: Sequence[str]) -> str | None:
+    if text is None:
+        return None
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text
 
 
 def describe_json(value: Any) -> str:

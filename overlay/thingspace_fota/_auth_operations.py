@@ -1,0 +1,89 @@
+"""The two calls of the credentials flow: the OAuth token and the M2M session login.
+
+As in ``_operations.py``, the generated modules' ``_get_kwargs`` build method, path, body and content type from
+``openapi/thingspace-auth.yaml``; the generated models' ``from_dict`` decode the answers. Nothing here ever puts a
+secret into an error message: a shape error names the field and the JSON type only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import attrs
+from thingspace_auth_generated.api.oauth import get_access_token as _token
+from thingspace_auth_generated.api.session import log_in as _login
+from thingspace_auth_generated.models import LogInRequest as _GenLogInRequest
+from thingspace_auth_generated.models import LogInResult as _GenLogInResult
+from thingspace_auth_generated.models import OAuthToken as _GenOAuthToken
+from thingspace_auth_generated.models import TokenRequest as _GenTokenRequest
+from thingspace_auth_generated.types import Unset
+
+from ._exceptions import describe_json
+from ._operations import Operation, ShapeError, _decode
+
+DEFAULT_AUTH_BASE_URL = "https://thingspace.verizon.com/api"
+STAGING_AUTH_BASE_URL = "https://staging.thingspace.verizon.com/api"
+
+
+@attrs.frozen
+class AccessToken:
+    """An OAuth access token and its lifetime in seconds (None when the server did not say)."""
+
+    value: str = attrs.field(repr=False)
+    expires_in: float | None
+
+
+def _header_value(value: object, field: str) -> str:
+    """A token that can go into a header as it is: a non-empty string without whitespace or control characters."""
+    if not isinstance(value, str):
+        raise ShapeError(f"field {field!r} must be a string, got {describe_json(value)}")
+    if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ShapeError(f"field {field!r} must be a non-empty token without whitespace or control characters")
+    return value
+
+
+def parse_access_token(data: object) -> AccessToken:
+    """The token endpoint's answer; only bearer tokens can be used."""
+    gen: _GenOAuthToken = _decode(_GenOAuthToken, data, "the token response")
+    value = _header_value(gen.access_token, "access_token")
+    if not isinstance(gen.token_type, str) or gen.token_type.lower() != "bearer":
+        raise ShapeError("field 'token_type' must be 'bearer'")
+    return AccessToken(value, _lifetime(gen.expires_in))
+
+
+def _lifetime(value: object) -> float | None:
+    """``expires_in`` in seconds: a number, or a numeric string as some servers send; None when absent."""
+    if isinstance(value, Unset) or value is None:
+        return None
+    seconds: float | None = None
+    if isinstance(value, str):
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        raise ShapeError(f"field 'expires_in' must be a number of seconds >= 0, got {describe_json(value)}")
+    return seconds
+
+
+def parse_session_token(data: object) -> str:
+    """The login's answer: the session token."""
+    gen: _GenLogInResult = _decode(_GenLogInResult, data, "the login response")
+    return _header_value(gen.session_token, "sessionToken")
+
+
+GET_ACCESS_TOKEN = Operation("get_access_token", "POST", "/ts/v1/oauth2/token", parse_access_token)
+LOG_IN = Operation("log_in", "POST", "/m2m/v1/session/login", parse_session_token)
+
+
+def access_token_request() -> dict[str, Any]:
+    """httpx request arguments of the token call (form body ``grant_type=client_credentials``)."""
+    return _token._get_kwargs(body=_GenTokenRequest(grant_type="client_credentials"))
+
+
+def login_request(username: str, password: str) -> dict[str, Any]:
+    """httpx request arguments of the login call (JSON ``{"username", "password"}``)."""
+    return _login._get_kwargs(body=_GenLogInRequest(username=username, password=password))
