@@ -2,7 +2,7 @@
 
 ``python bench/memory_probe.py --url URL --client NAME --devices N [--concurrency C]`` imports the client,
 starts ``tracemalloc``, builds the client, synchronises N device ids in chunks of 100 while keeping every result,
-checks that all N came back, and prints one JSON line: ``{"client", "devices", "peak_bytes", "maxrss_kib"}``.
+checks that all N came back, and prints one JSON line: ``{"client", "devices", "peak_bytes", "peak_rss_kib"}``.
 ``run.py`` starts it once per client so that no earlier measurement's allocations are counted.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import sys
 import tracemalloc
 from pathlib import Path
@@ -69,6 +68,15 @@ def _run_verizon(url: str, ids: list[str]) -> list[str]:
     return [d.device_id for body in bodies for d in body.device_firmwar_version_list]
 
 
+def _peak_rss_kib() -> int:
+    """The process's peak resident set (VmHWM): unlike ``ru_maxrss``, it starts afresh at exec, so it does not
+    include the RSS of the parent that started this probe."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
@@ -101,8 +109,7 @@ def main() -> None:
     tracemalloc.stop()
     if got != ids:
         raise SystemExit(f"{args.client}: {len(got)} devices came back, expected {len(ids)} in order")
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"client": args.client, "devices": len(got), "peak_bytes": peak, "maxrss_kib": maxrss}))
+    print(json.dumps({"client": args.client, "devices": len(got), "peak_bytes": peak, "peak_rss_kib": _peak_rss_kib()}))
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ def test_quick_run_records_every_measurement(quick_run: tuple[dict[str, Any], st
     assert set(results["memory"]) == MEMORY
     for name, numbers in results["memory"].items():
         assert numbers["devices"] == settings["sync_devices"], name
-        assert positive(numbers["peak_mib"]) and positive(numbers["maxrss_mib"]), name
+        assert positive(numbers["peak_mib"]) and positive(numbers["peak_rss_mib"]), name
 
     names = [t["name"] for t in results["targets"]]
     assert len(names) == 2 * len(OPERATIONS) + 3
