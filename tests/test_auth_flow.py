@@ -3,6 +3,7 @@ renewal before expiry and after 401, single flight under 50 concurrent calls, an
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -298,8 +299,6 @@ def test_from_env_runs_the_credentials_flow(server: FakeThingSpace, monkeypatch:
     async def use_async() -> None:
         async with tf.AsyncFotaClient.from_env() as fota:
             await fota.report_device_firmware("0000123456-00001", "990013907835573")
-
-    import asyncio
 
     asyncio.run(use_async())
     assert counts(server) == (2, 2, 2)  # one flow per client
