@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 import attrs
+
 from thingspace_auth_generated.api.oauth import get_access_token as _token
 from thingspace_auth_generated.api.session import log_in as _login
 from thingspace_auth_generated.models import LogInRequest as _GenLogInRequest
