@@ -138,7 +138,11 @@ def _time_batch(fn: Callable[[], Any], calls: int) -> tuple[float, float]:
     return (time.perf_counter() - wall0) / calls, (time.process_time() - cpu0) / calls
 
 
-def per_call(settings: Settings) -> dict[str, dict[str, dict[str, float]]]:
+Batches = dict[str, dict[str, list[dict[str, float]]]]  # operation -> client -> one entry per batch
+
+
+def per_call(settings: Settings) -> tuple[dict[str, dict[str, dict[str, float]]], Batches]:
+    """Median µs per call of each client and operation, and the per-batch numbers they come from."""
     samples: dict[str, dict[str, list[tuple[float, float]]]] = {op: {n: [] for n in c.CLIENTS} for op in c.OPERATIONS}
     with running_server(0.0) as url:
         sync_ops: dict[str, c.SyncOps] = {}
@@ -194,19 +198,23 @@ def per_call(settings: Settings) -> dict[str, dict[str, dict[str, float]]]:
             loop.close()
             for close in closers:
                 close()
-    return {
-        op: {
-            name: {
-                "wall_us": statistics.median(s[0] for s in runs) * 1e6,
-                "cpu_us": statistics.median(s[1] for s in runs) * 1e6,
-            }
-            for name, runs in by_client.items()
-        }
+    batches: Batches = {
+        op: {name: [{"wall_us": w * 1e6, "cpu_us": u * 1e6} for w, u in runs] for name, runs in by_client.items()}
         for op, by_client in samples.items()
     }
+    table = {
+        op: {
+            name: {kind: statistics.median(b[kind] for b in runs) for kind in ("wall_us", "cpu_us")}
+            for name, runs in by_client.items()
+        }
+        for op, by_client in batches.items()
+    }
+    return table, batches
 
 
-def per_call_ratios(table: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, dict[str, float]]]:
+def per_call_ratios(batches: Batches) -> dict[str, dict[str, dict[str, float]]]:
+    """Median over batches of the ratio within each batch: the clients of one batch run back to back, so a
+    change of load on the machine between batches cancels out of the ratio."""
     pairs = (
         ("FotaClient", "raw_httpx"),
         ("FotaClient", "generated"),
@@ -216,10 +224,15 @@ def per_call_ratios(table: dict[str, dict[str, dict[str, float]]]) -> dict[str, 
     )
     return {
         op: {
-            kind: {f"{a}/{b}": row[a][f"{kind}_us"] / row[b][f"{kind}_us"] for a, b in pairs}
+            kind: {
+                f"{a}/{b}": statistics.median(
+                    x[f"{kind}_us"] / y[f"{kind}_us"] for x, y in zip(runs[a], runs[b], strict=True)
+                )
+                for a, b in pairs
+            }
             for kind in ("cpu", "wall")
         }
-        for op, row in table.items()
+        for op, runs in batches.items()
     }
 
 
@@ -513,7 +526,8 @@ def markdown(results: dict[str, Any]) -> str:
         "HTTP/1.1 keep-alive, its own process.",
         "",
         f"**Per call**: median over {s['batches']} batches of {s['calls_per_batch']} sequential calls, no added "
-        "latency; client CPU is `time.process_time()` of the client process (µs per call).",
+        "latency; client CPU is `time.process_time()` of the client process (µs per call). Ratios are the median "
+        "of the ratios within each batch (the clients of a batch run back to back).",
         "",
     ]
     names = list(c.CLIENTS)
@@ -646,8 +660,9 @@ def main(argv: list[str] | None = None) -> int:
         "settings": settings.as_dict(),
     }
     log("1/4 per call")
-    results["per_call"] = per_call(settings)
-    results["per_call_ratios"] = per_call_ratios(results["per_call"])
+    results["per_call"], batches = per_call(settings)
+    results["per_call_ratios"] = per_call_ratios(batches)
+    results["per_call_batches"] = batches
     log("2/4 fleet jobs, 4/4 memory")
     results["fleet"], results["memory"] = fleet(settings)
     log("3/4 import time")
