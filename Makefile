@@ -8,7 +8,6 @@ PRISM := node_modules/.bin/prism
 REDOCLY := node_modules/.bin/redocly
 SPECS := $(wildcard openapi/*.yaml)
 SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
-PORT ?= 4010
 
 .PHONY: help setup generate check-generated lint lint-spec test pytest mock demo bench clean
 
@@ -47,8 +46,8 @@ pytest: setup  ## Run the test suite only.
 
 test: lint check-generated pytest  ## Everything CI runs: lint, generated check, tests.
 
-mock: setup  ## Prism on the FOTA spec in the foreground (PORT=4010).
-	$(PRISM) mock openapi/fota-v3.yaml -h 127.0.0.1 -p $(PORT)
+mock: setup  ## Prism mocks of the FOTA spec (PORT=4010) and the auth spec (AUTH_PORT=4011) in the foreground.
+	$(BIN)/python scripts/mock.py
 
 demo: setup  ## Demo of the three operations against a local Prism mock.
 	$(BIN)/python scripts/demo.py

@@ -1,23 +1,20 @@
 """`make demo`: the ``thingspace-fota`` command line against local Prism mocks, for all three FOTA operations.
 
-It starts Prism on openapi/fota-v3.yaml (and, when the library has the credentials flow, on
-openapi/thingspace-auth.yaml for the OAuth token and the M2M login), runs the CLI as a user would
+It starts Prism on openapi/fota-v3.yaml and on openapi/thingspace-auth.yaml (the OAuth token and the M2M
+login), runs the CLI as a user would
 (``python -m thingspace_fota``, configured by environment variables only), prints each command with its output
 and exit code, and stops the mocks. It exits non-zero if any command does not end as expected.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 
-import mockserver
-from mockserver import running_prism
-from thingspace_fota import _env
+from mockserver import AUTH_SPEC, FOTA_SPEC, running_prism
 
 ACCOUNT = "0000123456-00001"
 DEVICES = ["990013907835573", "990013907884259"]
@@ -29,22 +26,6 @@ DEMO_CREDENTIALS = {
     "THINGSPACE_USERNAME": "demo-user",
     "THINGSPACE_PASSWORD": "demo-password",
 }
-
-
-def credentials_flow_available() -> bool:
-    """Whether this checkout has the auth spec and a from_env() that reads THINGSPACE_CLIENT_ID."""
-    auth_spec = getattr(mockserver, "AUTH_SPEC", None)
-    return auth_spec is not None and auth_spec.exists() and hasattr(_env, "CLIENT_ID")
-
-
-@contextlib.contextmanager
-def mocks(with_auth: bool) -> Iterator[tuple[str, str | None]]:
-    with running_prism() as fota_url:
-        if not with_auth:
-            yield fota_url, None
-            return
-        with running_prism(mockserver.AUTH_SPEC) as auth_url:
-            yield fota_url, auth_url
 
 
 def run(argv: list[str], env: dict[str, str], expect: int, stdin: str | None = None) -> bool:
@@ -68,18 +49,14 @@ def run(argv: list[str], env: dict[str, str], expect: int, stdin: str | None = N
 
 
 def main() -> int:
-    with_auth = credentials_flow_available()
-    with mocks(with_auth) as (fota_url, auth_url):
+    # SIGTERM (from `timeout`, a CI runner or `kill`) unwinds like Ctrl-C, so the mocks are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with running_prism(FOTA_SPEC) as fota_url, running_prism(AUTH_SPEC) as auth_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("THINGSPACE_")}
-        env["THINGSPACE_FOTA_BASE_URL"] = fota_url
+        env.update(DEMO_CREDENTIALS, THINGSPACE_FOTA_BASE_URL=fota_url, THINGSPACE_AUTH_BASE_URL=auth_url)
         print(f"Prism mock of openapi/fota-v3.yaml on {fota_url}")
-        if auth_url is not None:
-            env.update(DEMO_CREDENTIALS, THINGSPACE_AUTH_BASE_URL=auth_url)
-            print(f"Prism mock of openapi/thingspace-auth.yaml on {auth_url}")
-            print("Auth: THINGSPACE_CLIENT_ID/_CLIENT_SECRET/_USERNAME/_PASSWORD (token and login from the mock)\n")
-        else:
-            env.update(DEMO_TOKENS)
-            print("Auth: static THINGSPACE_ACCESS_TOKEN and THINGSPACE_M2M_TOKEN\n")
+        print(f"Prism mock of openapi/thingspace-auth.yaml on {auth_url}")
+        print("Auth: THINGSPACE_CLIENT_ID/_CLIENT_SECRET/_USERNAME/_PASSWORD (token and login from the mock)\n")
         results = [
             run(["list", ACCOUNT, "--protocol", "LWM2M"], env, expect=0),
             run(["sync", ACCOUNT, "--from-file", "-"], env, expect=0, stdin="\n".join(DEVICES) + "\n"),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import anyio
 import httpx
 import pytest
-from typing_usage import use_async, use_sync
+from typing_usage import use_async, use_credentials, use_sync
 
 import thingspace_fota as tf
 from thingspace_fota import AsyncFotaClient, FotaClient, Protocol
@@ -165,7 +165,8 @@ def test_the_client_sends_both_auth_headers(prism_url: str) -> None:
     assert sent["Accept"] == "application/json"
 
 
-def test_typed_usage_file_runs(prism_url: str) -> None:
+def test_typed_usage_file_runs(prism_url: str, auth_prism_url: str) -> None:
     packages, result, report = use_sync(prism_url)
     assert packages and result.devices and report.request_id
     assert anyio.run(use_async, prism_url).account_name == ACC
+    assert use_credentials(prism_url, auth_prism_url).account_name == ACC

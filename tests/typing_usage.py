@@ -11,10 +11,12 @@ from thingspace_fota import (
     APIResponse,
     APIStatusError,
     AsyncFotaClient,
+    ClientCredentialsRefusedError,
     DeviceFirmwareList,
     FirmwarePackage,
     FirmwareReportRequest,
     FotaClient,
+    LoginRefusedError,
     PartialSyncError,
     Protocol,
     RateLimitError,
@@ -54,3 +56,20 @@ async def use_async(base_url: str) -> FirmwareReportRequest:
         except APIStatusError as error:
             code: str | None = error.error_code
             raise RuntimeError(f"failed: {code}") from error
+
+
+def use_credentials(base_url: str, auth_base_url: str) -> FirmwareReportRequest:
+    with FotaClient(
+        base_url=base_url,
+        auth_base_url=auth_base_url,
+        client_id="client",
+        client_secret="secret",
+        username="user",
+        password="password",
+    ) as fota:
+        try:
+            return fota.report_device_firmware("0000123456-00001", "990013907835573")
+        except LoginRefusedError as error:
+            raise RuntimeError("fix the credentials and make a new client") from error
+        except ClientCredentialsRefusedError as error:
+            raise RuntimeError("check client id and secret") from error
