@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 import httpx
 
@@ -54,8 +55,72 @@ from ._operations import (
 from ._validation import MAX_BATCH_SIZE
 
 T = TypeVar("T")
+_S = TypeVar("_S")
+_R = TypeVar("_R")
+_P = ParamSpec("_P")
 DEFAULT_MAX_CONCURRENCY = 8
 _Outcome = APIResponse[DeviceFirmwareList] | FotaError | None
+
+
+# Each operation is written once per client, as the method that returns APIResponse (what with_raw_response
+# exposes); the plain public method is derived from it, with the same signature, so the two cannot drift apart.
+def _describe(method: Callable[..., Any], raw: Callable[..., Any], name: str, doc: str, returns: str) -> None:
+    """Give a derived method its public name, docstring and signature (for help() and IDEs)."""
+    method.__name__ = name
+    method.__qualname__ = raw.__qualname__.replace(raw.__name__, name)
+    method.__doc__ = doc
+    method.__signature__ = inspect.signature(raw).replace(return_annotation=returns)  # type: ignore[attr-defined]
+
+
+def _parsed(
+    raw: Callable[Concatenate[_S, _P], APIResponse[_R]], name: str, doc: str, returns: str
+) -> Callable[Concatenate[_S, _P], _R]:
+    def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return raw(self, *args, **kwargs).parsed
+
+    _describe(method, raw, name, doc, returns)
+    return method
+
+
+def _aparsed(
+    raw: Callable[Concatenate[_S, _P], Awaitable[APIResponse[_R]]], name: str, doc: str, returns: str
+) -> Callable[Concatenate[_S, _P], Coroutine[Any, Any, _R]]:
+    async def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return (await raw(self, *args, **kwargs)).parsed
+
+    _describe(method, raw, name, doc, returns)
+    return method
+
+
+def _merged(
+    raw: Callable[Concatenate[_S, _P], list[APIResponse[DeviceFirmwareList]]], doc: str
+) -> Callable[Concatenate[_S, _P], DeviceFirmwareList]:
+    def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> DeviceFirmwareList:
+        responses = raw(self, *args, **kwargs)
+        return merge_results(responses, responses[0].parsed.account_name)
+
+    _describe(method, raw, "synchronize_device_firmware", doc, "DeviceFirmwareList")
+    return method
+
+
+def _amerged(
+    raw: Callable[Concatenate[_S, _P], Awaitable[list[APIResponse[DeviceFirmwareList]]]], doc: str
+) -> Callable[Concatenate[_S, _P], Coroutine[Any, Any, DeviceFirmwareList]]:
+    async def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> DeviceFirmwareList:
+        responses = await raw(self, *args, **kwargs)
+        return merge_results(responses, responses[0].parsed.account_name)
+
+    _describe(method, raw, "synchronize_device_firmware", doc, "DeviceFirmwareList")
+    return method
+
+
+_LIST_DOC = """List the firmware packages available to an account, filtered by ``protocol`` (default: all)."""
+_SYNC_DOC = """Synchronize ThingSpace with the FOTA server for any number of devices and return their firmware.
+
+Duplicate ids are sent once. Ids go in chunks of ``batch_size`` (at most 100, the API's limit); the results are
+merged in request order. If a chunk fails after others succeeded, :class:`PartialSyncError` carries the results
+that arrived and the ids still to synchronise."""
+_REPORT_DOC = """Ask one device to report its firmware asynchronously; the result carries the request id."""
 
 
 def _check_http_client(value: object, expected: type[Any]) -> None:
@@ -168,7 +233,7 @@ class FotaClient:
         """The same methods, returning :class:`APIResponse` objects with status and headers."""
         return FotaClientWithRawResponse(self)
 
-    def list_available_firmware(
+    def _list_raw(
         self,
         account_id: str,
         *,
@@ -176,11 +241,13 @@ class FotaClient:
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[FirmwarePackage]:
-        """List the firmware packages available to an account, filtered by ``protocol`` (default: all)."""
-        return self._list(account_id, protocol, self._settings.options(max_retries, timeout, extra_headers)).parsed
+    ) -> APIResponse[list[FirmwarePackage]]:
+        """As ``list_available_firmware``, with the HTTP response."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        request = list_request(check.identifier(account_id, "account_id"), check.protocol(protocol))
+        return self._request(LIST_AVAILABLE_FIRMWARE, request, options)
 
-    def synchronize_device_firmware(
+    def _synchronize_raw(
         self,
         account_id: str,
         device_ids: Iterable[str],
@@ -189,47 +256,10 @@ class FotaClient:
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> DeviceFirmwareList:
-        """Synchronize ThingSpace with the FOTA server for any number of devices and return their firmware.
-
-        Duplicate ids are sent once. Ids go in chunks of ``batch_size`` (at most 100, the API's limit), one after
-        another; the results are merged in request order. If a chunk fails after others succeeded,
-        :class:`PartialSyncError` carries the results that arrived and the ids still to synchronise.
-        """
-        options = self._settings.options(max_retries, timeout, extra_headers)
-        responses = self._synchronize(account_id, device_ids, batch_size, options)
-        return merge_results(responses, account_id)
-
-    def report_device_firmware(
-        self,
-        account_id: str,
-        device_id: str,
-        *,
-        max_retries: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> FirmwareReportRequest:
-        """Ask one device to report its firmware asynchronously; the result carries the request id."""
-        options = self._settings.options(max_retries, timeout, extra_headers)
-        return self._report(account_id, device_id, options).parsed
-
-    def _list(
-        self, account_id: str, protocol: Protocol | str, options: RequestOptions
-    ) -> APIResponse[list[FirmwarePackage]]:
-        request = list_request(check.identifier(account_id, "account_id"), check.protocol(protocol))
-        return self._request(LIST_AVAILABLE_FIRMWARE, request, options)
-
-    def _report(self, account_id: str, device_id: str, options: RequestOptions) -> APIResponse[FirmwareReportRequest]:
-        request = report_request(check.identifier(account_id, "account_id"), check.identifier(device_id, "device_id"))
-        return self._request(REPORT_DEVICE_FIRMWARE, request, options)
-
-    def _synchronize(
-        self, account_id: str, device_ids: Iterable[str], batch_size: int, options: RequestOptions
     ) -> list[APIResponse[DeviceFirmwareList]]:
-        account = check.identifier(account_id, "account_id")
-        chunks = chunked(
-            check.device_ids(device_ids), check.positive_int(batch_size, "batch_size", maximum=MAX_BATCH_SIZE)
-        )
+        """As ``synchronize_device_firmware``, with one HTTP response per chunk; the chunks go one after another."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        account, chunks = _chunks(account_id, device_ids, batch_size)
         outcomes: list[_Outcome] = [None] * len(chunks)
         for index, chunk in enumerate(chunks):
             try:
@@ -240,6 +270,24 @@ class FotaClient:
                 outcomes[index] = exc
                 break
         return merge_chunks(chunks, outcomes, account)
+
+    def _report_raw(
+        self,
+        account_id: str,
+        device_id: str,
+        *,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> APIResponse[FirmwareReportRequest]:
+        """As ``report_device_firmware``, with the HTTP response."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        request = report_request(check.identifier(account_id, "account_id"), check.identifier(device_id, "device_id"))
+        return self._request(REPORT_DEVICE_FIRMWARE, request, options)
+
+    list_available_firmware = _parsed(_list_raw, "list_available_firmware", _LIST_DOC, "list[FirmwarePackage]")
+    synchronize_device_firmware = _merged(_synchronize_raw, _SYNC_DOC)
+    report_device_firmware = _parsed(_report_raw, "report_device_firmware", _REPORT_DOC, "FirmwareReportRequest")
 
     def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
         call = _Call(operation, request, options, self._settings.base_url)
@@ -353,7 +401,7 @@ class AsyncFotaClient:
         """The same methods, returning :class:`APIResponse` objects with status and headers."""
         return AsyncFotaClientWithRawResponse(self)
 
-    async def list_available_firmware(
+    async def _list_raw(
         self,
         account_id: str,
         *,
@@ -361,12 +409,13 @@ class AsyncFotaClient:
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[FirmwarePackage]:
-        """List the firmware packages available to an account, filtered by ``protocol`` (default: all)."""
+    ) -> APIResponse[list[FirmwarePackage]]:
+        """As ``list_available_firmware``, with the HTTP response."""
         options = self._settings.options(max_retries, timeout, extra_headers)
-        return (await self._list(account_id, protocol, options)).parsed
+        request = list_request(check.identifier(account_id, "account_id"), check.protocol(protocol))
+        return await self._request(LIST_AVAILABLE_FIRMWARE, request, options)
 
-    async def synchronize_device_firmware(
+    async def _synchronize_raw(
         self,
         account_id: str,
         device_ids: Iterable[str],
@@ -375,44 +424,11 @@ class AsyncFotaClient:
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> DeviceFirmwareList:
-        """Synchronize any number of devices, chunks sent concurrently; see FotaClient's method of this name."""
-        options = self._settings.options(max_retries, timeout, extra_headers)
-        responses = await self._synchronize(account_id, device_ids, batch_size, options)
-        return merge_results(responses, account_id)
-
-    async def report_device_firmware(
-        self,
-        account_id: str,
-        device_id: str,
-        *,
-        max_retries: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> FirmwareReportRequest:
-        """Ask one device to report its firmware asynchronously; the result carries the request id."""
-        options = self._settings.options(max_retries, timeout, extra_headers)
-        return (await self._report(account_id, device_id, options)).parsed
-
-    async def _list(
-        self, account_id: str, protocol: Protocol | str, options: RequestOptions
-    ) -> APIResponse[list[FirmwarePackage]]:
-        request = list_request(check.identifier(account_id, "account_id"), check.protocol(protocol))
-        return await self._request(LIST_AVAILABLE_FIRMWARE, request, options)
-
-    async def _report(
-        self, account_id: str, device_id: str, options: RequestOptions
-    ) -> APIResponse[FirmwareReportRequest]:
-        request = report_request(check.identifier(account_id, "account_id"), check.identifier(device_id, "device_id"))
-        return await self._request(REPORT_DEVICE_FIRMWARE, request, options)
-
-    async def _synchronize(
-        self, account_id: str, device_ids: Iterable[str], batch_size: int, options: RequestOptions
     ) -> list[APIResponse[DeviceFirmwareList]]:
-        account = check.identifier(account_id, "account_id")
-        chunks = chunked(
-            check.device_ids(device_ids), check.positive_int(batch_size, "batch_size", maximum=MAX_BATCH_SIZE)
-        )
+        """As ``synchronize_device_firmware``, with one HTTP response per chunk; at most ``max_concurrency``
+        chunks are in flight at once, and after a failure no new chunk is started."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        account, chunks = _chunks(account_id, device_ids, batch_size)
         outcomes: list[_Outcome] = [None] * len(chunks)
         semaphore = asyncio.Semaphore(self._max_concurrency)
         stop = False
@@ -431,6 +447,24 @@ class AsyncFotaClient:
 
         await asyncio.gather(*(send(index) for index in range(len(chunks))))
         return merge_chunks(chunks, outcomes, account)
+
+    async def _report_raw(
+        self,
+        account_id: str,
+        device_id: str,
+        *,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> APIResponse[FirmwareReportRequest]:
+        """As ``report_device_firmware``, with the HTTP response."""
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        request = report_request(check.identifier(account_id, "account_id"), check.identifier(device_id, "device_id"))
+        return await self._request(REPORT_DEVICE_FIRMWARE, request, options)
+
+    list_available_firmware = _aparsed(_list_raw, "list_available_firmware", _LIST_DOC, "list[FirmwarePackage]")
+    synchronize_device_firmware = _amerged(_synchronize_raw, _SYNC_DOC + " Chunks are sent concurrently.")
+    report_device_firmware = _aparsed(_report_raw, "report_device_firmware", _REPORT_DOC, "FirmwareReportRequest")
 
     async def _request(
         self, operation: Operation[T], request: dict[str, Any], options: RequestOptions
@@ -456,99 +490,27 @@ class AsyncFotaClient:
 
 
 class FotaClientWithRawResponse:
-    """``FotaClient.with_raw_response``: each method returns :class:`APIResponse` (the parsed result plus the
-    HTTP status and headers); the chunked synchronize returns one per chunk, in order."""
+    """``FotaClient.with_raw_response``: the same methods, with the same arguments, each returning
+    :class:`APIResponse` (the parsed result plus the HTTP status, headers and request id); the chunked
+    synchronize returns one per chunk, in order."""
 
     def __init__(self, client: FotaClient) -> None:
-        self._client = client
-
-    def list_available_firmware(
-        self,
-        account_id: str,
-        *,
-        protocol: Protocol | str = Protocol.ALL,
-        max_retries: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> APIResponse[list[FirmwarePackage]]:
-        """As FotaClient.list_available_firmware, with the HTTP response."""
-        client = self._client
-        return client._list(account_id, protocol, client._settings.options(max_retries, timeout, extra_headers))
-
-    def synchronize_device_firmware(
-        self,
-        account_id: str,
-        device_ids: Iterable[str],
-        *,
-        batch_size: int = MAX_BATCH_SIZE,
-        max_retries: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> list[APIResponse[DeviceFirmwareList]]:
-        """As FotaClient.synchronize_device_firmware, with one HTTP response per chunk."""
-        client = self._client
-        options = client._settings.options(max_retries, timeout, extra_headers)
-        return client._synchronize(account_id, device_ids, batch_size, options)
-
-    def report_device_firmware(
-        self,
-        account_id: str,
-        device_id: str,
-        *,
-        max_retries: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> APIResponse[FirmwareReportRequest]:
-        """As FotaClient.report_device_firmware, with the HTTP response."""
-        client = self._client
-        return client._report(account_id, device_id, client._settings.options(max_retries, timeout, extra_headers))
+        self.list_available_firmware = client._list_raw
+        self.synchronize_device_firmware = client._synchronize_raw
+        self.report_device_firmware = client._report_raw
 
 
 class AsyncFotaClientWithRawResponse:
     """``AsyncFotaClient.with_raw_response``: the async twin of :class:`FotaClientWithRawResponse`."""
 
     def __init__(self, client: AsyncFotaClient) -> None:
-        self._client = client
+        self.list_available_firmware = client._list_raw
+        self.synchronize_device_firmware = client._synchronize_raw
+        self.report_device_firmware = client._report_raw
 
-    async def list_available_firmware(
-        self,
-        account_id: str,
-        *,
-        protocol: Protocol | str = Protocol.ALL,
-        max_retries: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> APIResponse[list[FirmwarePackage]]:
-        """As AsyncFotaClient.list_available_firmware, with the HTTP response."""
-        client = self._client
-        return await client._list(account_id, protocol, client._settings.options(max_retries, timeout, extra_headers))
 
-    async def synchronize_device_firmware(
-        self,
-        account_id: str,
-        device_ids: Iterable[str],
-        *,
-        batch_size: int = MAX_BATCH_SIZE,
-        max_retries: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> list[APIResponse[DeviceFirmwareList]]:
-        """As AsyncFotaClient.synchronize_device_firmware, with one HTTP response per chunk."""
-        client = self._client
-        options = client._settings.options(max_retries, timeout, extra_headers)
-        return await client._synchronize(account_id, device_ids, batch_size, options)
-
-    async def report_device_firmware(
-        self,
-        account_id: str,
-        device_id: str,
-        *,
-        max_retries: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> APIResponse[FirmwareReportRequest]:
-        """As AsyncFotaClient.report_device_firmware, with the HTTP response."""
-        client = self._client
-        return await client._report(
-            account_id, device_id, client._settings.options(max_retries, timeout, extra_headers)
-        )
+def _chunks(account_id: str, device_ids: Iterable[str], batch_size: int) -> tuple[str, list[list[str]]]:
+    """The checked account and the device ids in chunks; every input is checked before anything is sent."""
+    account = check.identifier(account_id, "account_id")
+    size = check.positive_int(batch_size, "batch_size", maximum=MAX_BATCH_SIZE)
+    return account, chunked(check.device_ids(device_ids), size)
