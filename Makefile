@@ -14,12 +14,12 @@ SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
-setup: $(VENV)/.installed node_modules/.installed  ## Create .venv with the package and its dev tools, and install the pinned Node tools.
+setup: $(VENV)/.installed node_modules/.installed  ## Create .venv (the package, its dev and bench extras), install the pinned Node tools.
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check --quiet --upgrade pip
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev,bench]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -53,7 +53,6 @@ demo: setup  ## Demo of the three operations against a local Prism mock.
 	$(BIN)/python scripts/demo.py
 
 bench: setup  ## Benchmarks against a local server (not part of `make test`); see bench/README.md.
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
 
 clean:  ## Remove the venv, node_modules and caches.
