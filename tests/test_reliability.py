@@ -128,7 +128,7 @@ def test_every_retryable_status_is_retried(server: FaultServer, kind: str, statu
     outcome, elapsed = timed(kind, server.url, "list_available_firmware", ACC)
     assert [p.firmware_from for p in outcome] == ["BG96MAR04A04M1G"]
     assert server.count == 2
-    assert elapsed < 3.0  # Retry-After: 0 means no backoff sleep
+    assert elapsed < 5.0  # generous; the logged wait of 0.00 s is checked in test_logging
 
 
 def test_persistent_500_makes_exactly_three_attempts_with_exponential_backoff(server: FaultServer, kind: str) -> None:
@@ -169,7 +169,7 @@ def test_retry_after_above_the_cap_raises_rate_limit_error_at_once(
     assert outcome.retry_after is not None
     assert 115.0 <= outcome.retry_after <= 120.0
     assert server.count == 1
-    assert elapsed < 2.0  # no sleep at all
+    assert elapsed < 5.0  # no sleep at all
 
 
 def test_retry_after_above_the_default_cap_of_60_seconds(server: FaultServer, kind: str) -> None:
@@ -178,7 +178,7 @@ def test_retry_after_above_the_default_cap_of_60_seconds(server: FaultServer, ki
     assert isinstance(outcome, tf.InternalServerError)
     assert outcome.retry_after == 61.0
     assert server.count == 1
-    assert elapsed < 2.0
+    assert elapsed < 5.0
 
 
 def test_last_attempt_reports_the_server_retry_after(server: FaultServer, kind: str) -> None:
@@ -199,7 +199,7 @@ def test_other_4xx_are_never_retried(server: FaultServer, kind: str, status: int
     assert outcome.status_code == status
     assert outcome.error_code == f"E{status}"
     assert server.count == 1
-    assert elapsed < 2.0
+    assert elapsed < 5.0
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ def test_200_with_invalid_json(server: FaultServer, kind: str) -> None:
     assert "not JSON" in str(outcome)
     assert outcome.status_code == 200
     assert server.count == 1  # a 200 is an answer: not retried
-    assert elapsed < 2.0
+    assert elapsed < 5.0
 
 
 @pytest.mark.parametrize(
@@ -271,7 +271,7 @@ def test_non_standard_520_is_a_server_error_and_not_retried(server: FaultServer,
     assert outcome.status_code == 520
     assert "520" in str(outcome)
     assert server.count == 1
-    assert elapsed < 2.0
+    assert elapsed < 5.0
 
 
 @pytest.mark.parametrize(("status", "error"), [(200, tf.ResponseValidationError), (404, tf.NotFoundError)])
