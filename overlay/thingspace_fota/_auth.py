@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import inspect
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -110,8 +111,8 @@ def checked_token(value: object, argument: str) -> str:
         raise InvalidInputError(argument, f"must be a string, not {type(value).__name__}")
     if not value:
         raise InvalidInputError(argument, "must not be empty")
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        raise InvalidInputError(argument, "must not contain whitespace or control characters")
+    if not (value.isascii() and value.isprintable()) or " " in value:
+        raise InvalidInputError(argument, "must be visible ASCII characters: no whitespace, control or non-ASCII")
     return value
 
 
@@ -233,12 +234,20 @@ class TokenCallablesAuth:
     def __init__(self, access_token: TokenSource, m2m_token: TokenSource) -> None:
         self._access = access_token
         self._m2m = m2m_token
+        # Two static tokens make the same headers for every request: checked and built once.
+        self._static: Headers | None = None
+        if not callable(access_token) and not callable(m2m_token):
+            self._static = auth_headers(
+                checked_token(access_token, "access_token"), checked_token(m2m_token, "m2m_token")
+            )
 
     def __repr__(self) -> str:
         kinds = ("callable" if callable(s) else "static" for s in (self._access, self._m2m))
         return "TokenCallablesAuth(access_token={}, m2m_token={})".format(*kinds)
 
     def headers(self) -> Headers:
+        if self._static is not None:
+            return self._static
         access = self._access() if callable(self._access) else self._access
         m2m = self._m2m() if callable(self._m2m) else self._m2m
         return auth_headers(checked_token(access, "access_token"), checked_token(m2m, "m2m_token"))
@@ -332,7 +341,7 @@ class _AuthCall(_Call[Any]):
         if response.status_code not in self.refused:
             return super().answered(response)
         self._log(str(response.status_code), response)
-        if logger.isEnabledFor(10):  # DEBUG
+        if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s response body: %s", self.operation.what, _mask(_loggable_body(response), self.secrets))
         raise make_auth_error(self.error, response, what=self.operation.what, hint=self.hint, secrets=self.secrets)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import math
 import random
 import re
@@ -138,7 +139,7 @@ class _Call(Generic[T]):
     def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         self.attempt += 1
         self.secrets = _secrets_of(auth, self.secrets)
-        if self.json is not None and self.attempt == 1 and logger.isEnabledFor(10):  # DEBUG
+        if self.json is not None and self.attempt == 1 and logger.isEnabledFor(logging.DEBUG):
             body = mask(json.dumps(redact(self.json)), self.secrets)
             logger.debug("%s request body: %s", self.operation.what, body)
         headers = {**self.options.extra_headers, **auth}
@@ -154,6 +155,8 @@ class _Call(Generic[T]):
         return request
 
     def _log(self, outcome: str, response: httpx.Response | None = None) -> None:
+        if not logger.isEnabledFor(logging.INFO):
+            return
         elapsed_ms = (time.monotonic() - self.started) * 1000
         request_id = request_id_of(response) if response is not None else None
         logger.info(
@@ -198,7 +201,7 @@ class _Call(Generic[T]):
         """Judge an answer: parse a 2xx, retry a retryable status, renew on 401, raise anything else."""
         status = response.status_code
         self._log(str(status), response)
-        if logger.isEnabledFor(10):  # DEBUG
+        if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s response body: %s", self.operation.what, mask(_loggable_body(response), self.secrets))
         if 200 <= status < 300:
             return _Done(APIResponse(self._parse(response), response))
@@ -317,6 +320,8 @@ class ClientSettings:
             "User-Agent": USER_AGENT,
             **_headers(default_headers, "default_headers"),
         }
+        # The options of a call that overrides nothing: built once, not on every call.
+        self.default_options = RequestOptions(self.max_retries, self.timeout, self.default_headers, self.max_retry_wait)
 
     def httpx_args(self, *, sync: bool = False) -> dict[str, Any]:
         """Arguments of the httpx client the library makes when the user does not pass one.
@@ -336,6 +341,8 @@ class ClientSettings:
         timeout: float | httpx.Timeout | None,
         extra_headers: Mapping[str, str] | None,
     ) -> RequestOptions:
+        if max_retries is None and timeout is None and extra_headers is None:
+            return self.default_options
         return RequestOptions(
             max_retries=self.max_retries
             if max_retries is None

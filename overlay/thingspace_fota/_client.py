@@ -190,7 +190,7 @@ class FotaClient:
             auth_base_url=auth_base_url,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(**self._settings.httpx_args())
+        self._http = http_client or httpx.Client(**self._settings.httpx_args(sync=True))
         self._auth: SyncAuth
         if isinstance(way, StaticTokens):
             self._auth = TokenCallablesAuth(way.access_token, way.m2m_token)  # type: ignore[arg-type]
