@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import thingspace_fota as tf
-from thingspace_fota._auth import renew_after
+from thingspace_fota._credentials import renew_after
 from thingspace_fota._env import client_kwargs_from_env
 
 SECRET = "cs-SECRET-31b7"

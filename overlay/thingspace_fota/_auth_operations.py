@@ -23,9 +23,6 @@ from thingspace_auth_generated.types import Unset
 from ._exceptions import describe_json
 from ._operations import Operation, ShapeError, _decode
 
-DEFAULT_AUTH_BASE_URL = "https://thingspace.verizon.com/api"
-STAGING_AUTH_BASE_URL = "https://staging.thingspace.verizon.com/api"
-
 
 @attrs.frozen
 class AccessToken:

@@ -15,7 +15,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -43,6 +43,8 @@ T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://thingspace.verizon.com/api/fota/v3"
 STAGING_BASE_URL = "https://staging.thingspace.verizon.com/api/fota/v3"
+DEFAULT_AUTH_BASE_URL = "https://thingspace.verizon.com/api"
+STAGING_AUTH_BASE_URL = "https://staging.thingspace.verizon.com/api"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_RETRY_WAIT = 60.0
@@ -462,3 +464,58 @@ def merge_results(responses: Sequence[APIResponse[DeviceFirmwareList]], account_
     """One DeviceFirmwareList from the chunk results, devices in request order."""
     account = responses[0].parsed.account_name if responses else account_id
     return DeviceFirmwareList(account_name=account, devices=[device for r in responses for device in r.parsed.devices])
+
+
+def send(
+    http: httpx.Client,
+    call: _Call[T],
+    headers: Callable[[], Mapping[str, str]],
+    renew: Callable[[Mapping[str, str]], bool],
+) -> APIResponse[T]:
+    """Run one call to its end on a sync client: every attempt gets fresh auth ``headers()``; after a 401,
+    ``renew(the rejected headers)`` says whether one more attempt may succeed."""
+    while True:
+        auth = headers()
+        request = call.build(http, auth)
+        step: _Done[T] | _Retry | _Renew
+        try:
+            response = http.send(request)
+        except httpx.RequestError as exc:
+            step = call.failed(exc)
+        else:
+            step = call.answered(response)
+        if isinstance(step, _Done):
+            return step.response
+        if isinstance(step, _Renew):
+            if not renew(auth):
+                raise step.error
+            continue
+        time.sleep(step.delay)
+
+
+async def send_async(
+    http: httpx.AsyncClient,
+    call: _Call[T],
+    headers: Callable[[], Awaitable[Mapping[str, str]]],
+    renew: Callable[[Mapping[str, str]], Awaitable[bool]],
+) -> APIResponse[T]:
+    """The async twin of :func:`send`."""
+    import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
+
+    while True:
+        auth = await headers()
+        request = call.build(http, auth)
+        step: _Done[T] | _Retry | _Renew
+        try:
+            response = await http.send(request)
+        except httpx.RequestError as exc:
+            step = call.failed(exc)
+        else:
+            step = call.answered(response)
+        if isinstance(step, _Done):
+            return step.response
+        if isinstance(step, _Renew):
+            if not await renew(auth):
+                raise step.error
+            continue
+        await asyncio.sleep(step.delay)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
@@ -14,10 +12,8 @@ import httpx
 from . import _validation as check
 from ._auth import (
     AsyncAuth,
-    AsyncCredentialsAuth,
     AsyncTokenCallablesAuth,
     AsyncTokenSource,
-    CredentialsAuth,
     StaticTokens,
     SyncAuth,
     TokenCallablesAuth,
@@ -33,12 +29,11 @@ from ._base_client import (
     ClientSettings,
     RequestOptions,
     _Call,
-    _Done,
-    _Renew,
-    _Retry,
     chunked,
     merge_chunks,
     merge_results,
+    send,
+    send_async,
 )
 from ._env import client_kwargs_from_env
 from ._exceptions import FotaError, InvalidInputError
@@ -195,6 +190,8 @@ class FotaClient:
         if isinstance(way, StaticTokens):
             self._auth = TokenCallablesAuth(way.access_token, way.m2m_token)  # type: ignore[arg-type]
         else:
+            from ._credentials import CredentialsAuth  # noqa: PLC0415 - only clients with credentials load it
+
             self._auth = CredentialsAuth(way, self._http, self._settings)
 
     @classmethod
@@ -291,23 +288,7 @@ class FotaClient:
 
     def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
         call = _Call(operation, request, options, self._settings.base_url)
-        while True:
-            auth = self._auth.headers()
-            http_request = call.build(self._http, auth)
-            step: _Done[T] | _Retry | _Renew
-            try:
-                response = self._http.send(http_request)
-            except httpx.RequestError as exc:
-                step = call.failed(exc)
-            else:
-                step = call.answered(response)
-            if isinstance(step, _Done):
-                return step.response
-            if isinstance(step, _Renew):
-                if not self._auth.renew(auth):
-                    raise step.error
-                continue
-            time.sleep(step.delay)
+        return send(self._http, call, self._auth.headers, self._auth.renew)
 
 
 class AsyncFotaClient:
@@ -363,6 +344,8 @@ class AsyncFotaClient:
         if isinstance(way, StaticTokens):
             self._auth = AsyncTokenCallablesAuth(way.access_token, way.m2m_token)  # type: ignore[arg-type]
         else:
+            from ._credentials import AsyncCredentialsAuth  # noqa: PLC0415 - only with credentials
+
             self._auth = AsyncCredentialsAuth(way, self._http, self._settings)
 
     @classmethod
@@ -427,6 +410,8 @@ class AsyncFotaClient:
     ) -> list[APIResponse[DeviceFirmwareList]]:
         """As ``synchronize_device_firmware``, with one HTTP response per chunk; at most ``max_concurrency``
         chunks are in flight at once, and after a failure no new chunk is started."""
+        import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
+
         options = self._settings.options(max_retries, timeout, extra_headers)
         account, chunks = _chunks(account_id, device_ids, batch_size)
         outcomes: list[_Outcome] = [None] * len(chunks)
@@ -470,23 +455,7 @@ class AsyncFotaClient:
         self, operation: Operation[T], request: dict[str, Any], options: RequestOptions
     ) -> APIResponse[T]:
         call = _Call(operation, request, options, self._settings.base_url)
-        while True:
-            auth = await self._auth.headers()
-            http_request = call.build(self._http, auth)
-            step: _Done[T] | _Retry | _Renew
-            try:
-                response = await self._http.send(http_request)
-            except httpx.RequestError as exc:
-                step = call.failed(exc)
-            else:
-                step = call.answered(response)
-            if isinstance(step, _Done):
-                return step.response
-            if isinstance(step, _Renew):
-                if not await self._auth.renew(auth):
-                    raise step.error
-                continue
-            await asyncio.sleep(step.delay)
+        return await send_async(self._http, call, self._auth.headers, self._auth.renew)
 
 
 class FotaClientWithRawResponse:
