@@ -13,9 +13,8 @@ import logging
 import math
 import random
 import re
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -37,6 +36,7 @@ from ._exceptions import (
 from ._logs import REDACTED, logger, redact
 from ._models import APIResponse, DeviceFirmwareList
 from ._operations import Operation, ShapeError
+from ._transports import GatedTransport, ShardedAsyncTransport
 from ._version import __version__
 
 T = TypeVar("T")
@@ -329,13 +329,16 @@ class ClientSettings:
         """Arguments of the httpx client the library makes when the user does not pass one.
 
         With ``sync=True`` (for an ``httpx.Client``) the transport lets at most ``max_connections`` requests into
-        the connection pool at once; see :class:`GatedTransport`.
+        the connection pool at once (:class:`GatedTransport`); otherwise (for an ``httpx.AsyncClient``) the
+        ``max_connections`` are split into small pools (:class:`ShardedAsyncTransport`).
         """
-        limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
-        args: dict[str, Any] = {"timeout": self.timeout, "limits": limits, "follow_redirects": False}
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport
         if sync:
-            args["transport"] = GatedTransport(httpx.HTTPTransport(limits=limits), self.max_connections)
-        return args
+            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
+            transport = GatedTransport(httpx.HTTPTransport(limits=limits), self.max_connections)
+        else:
+            transport = ShardedAsyncTransport(self.max_connections)
+        return {"timeout": self.timeout, "transport": transport, "follow_redirects": False}
 
     def options(
         self,
@@ -353,59 +356,6 @@ class ClientSettings:
             extra_headers={**self.default_headers, **_headers(extra_headers, "extra_headers")},
             max_retry_wait=self.max_retry_wait,
         )
-
-
-class GatedTransport(httpx.BaseTransport):
-    """A sync transport that lets at most ``limit`` requests into the wrapped transport's pool at once.
-
-    httpcore 1.0.x's sync pool, shared by more threads than it has connections, can close a connection that it has
-    just assigned to a queued request (encode/httpcore#1110): that request then fails with EBADF, or hangs until
-    its read timeout. With ``limit`` equal to the pool's ``max_connections`` no request ever queues in the pool, so
-    the race cannot happen; threads wait here instead, for at most the request's pool timeout.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport, limit: int) -> None:
-        self._inner = inner
-        self._gate = threading.BoundedSemaphore(limit)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        timeout: Mapping[str, float | None] = request.extensions.get("timeout", {})
-        pool_timeout = timeout.get("pool")
-        if not self._gate.acquire(timeout=pool_timeout):
-            raise httpx.PoolTimeout("no connection became free within the pool timeout", request=request)
-        try:
-            response = self._inner.handle_request(request)
-        except BaseException:
-            self._gate.release()
-            raise
-        if response.is_closed:  # already read (a response made with content=...): nothing holds a connection
-            self._gate.release()
-        else:
-            response.stream = _ReleasingStream(response.stream, self._gate)
-        return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _ReleasingStream(httpx.SyncByteStream):
-    """A response stream that frees its place at the gate once, when it is closed."""
-
-    def __init__(self, inner: httpx.SyncByteStream | httpx.AsyncByteStream, gate: threading.BoundedSemaphore) -> None:
-        assert isinstance(inner, httpx.SyncByteStream)  # noqa: S101 - a sync transport returns sync streams
-        self._inner = inner
-        self._gate: threading.BoundedSemaphore | None = gate
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._inner
-
-    def close(self) -> None:
-        try:
-            self._inner.close()
-        finally:
-            gate, self._gate = self._gate, None
-            if gate is not None:
-                gate.release()
 
 
 _RESERVED_HEADERS = frozenset({"authorization", "vz-m2m-token"})
