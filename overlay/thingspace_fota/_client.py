@@ -14,6 +14,7 @@ from ._auth import (
     AsyncAuth,
     AsyncTokenCallablesAuth,
     AsyncTokenSource,
+    Credentials,
     StaticTokens,
     SyncAuth,
     TokenCallablesAuth,
@@ -123,7 +124,42 @@ def _check_http_client(value: object, expected: type[Any]) -> None:
         raise InvalidInputError("http_client", f"must be an {expected.__module__}.{expected.__name__}")
 
 
-class FotaClient:
+class _ClientBase:
+    """What FotaClient and AsyncFotaClient share: validated settings, the choice of auth, from_env, repr."""
+
+    _settings: ClientSettings
+
+    def _configure(
+        self,
+        http_type: type[Any],
+        http_client: object,
+        settings: ClientSettings,
+        auth: dict[str, Any],
+    ) -> StaticTokens | Credentials:
+        """Keep the settings; check ``http_client`` and the auth arguments (all before anything is sent)."""
+        self._settings = settings
+        _check_http_client(http_client, http_type)
+        return resolve_auth(**auth)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Self:
+        """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
+        override them. Reads the credentials (THINGSPACE_CLIENT_ID, THINGSPACE_CLIENT_SECRET,
+        THINGSPACE_USERNAME, THINGSPACE_PASSWORD, THINGSPACE_AUTH_BASE_URL) or the tokens
+        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), and THINGSPACE_FOTA_BASE_URL; token or credential
+        keyword arguments replace the environment's. Raises InvalidInputError naming each missing variable."""
+        return cls(**client_kwargs_from_env(overrides=overrides))
+
+    @property
+    def base_url(self) -> str:
+        """The FOTA v3 base URL the client talks to."""
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class FotaClient(_ClientBase):
     """Synchronous client of the ThingSpace FOTA v3 firmware API.
 
     Use it as a context manager (or call :meth:`close`); it holds one pooled ``httpx.Client`` that is safe to
@@ -166,23 +202,26 @@ class FotaClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self._settings = ClientSettings(
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
-            max_connections=max_connections,
-            default_headers=default_headers,
-        )
-        _check_http_client(http_client, httpx.Client)
-        way = resolve_auth(
-            access_token=access_token,
-            m2m_token=m2m_token,
-            client_id=client_id,
-            client_secret=client_secret,
-            username=username,
-            password=password,
-            auth_base_url=auth_base_url,
+        way = self._configure(
+            httpx.Client,
+            http_client,
+            ClientSettings(
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                max_retry_wait=max_retry_wait,
+                max_connections=max_connections,
+                default_headers=default_headers,
+            ),
+            dict(
+                access_token=access_token,
+                m2m_token=m2m_token,
+                client_id=client_id,
+                client_secret=client_secret,
+                username=username,
+                password=password,
+                auth_base_url=auth_base_url,
+            ),
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(**self._settings.httpx_args(sync=True))
@@ -193,23 +232,6 @@ class FotaClient:
             from ._credentials import CredentialsAuth  # noqa: PLC0415 - only clients with credentials load it
 
             self._auth = CredentialsAuth(way, self._http, self._settings)
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> Self:
-        """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
-        override them. Reads the credentials (THINGSPACE_CLIENT_ID, THINGSPACE_CLIENT_SECRET,
-        THINGSPACE_USERNAME, THINGSPACE_PASSWORD, THINGSPACE_AUTH_BASE_URL) or the tokens
-        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), and THINGSPACE_FOTA_BASE_URL; token or credential
-        keyword arguments replace the environment's. Raises InvalidInputError naming each missing variable."""
-        return cls(**client_kwargs_from_env(overrides=overrides))
-
-    @property
-    def base_url(self) -> str:
-        """The FOTA v3 base URL the client talks to."""
-        return self._settings.base_url
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
     def __enter__(self) -> Self:
         return self
@@ -291,7 +313,7 @@ class FotaClient:
         return send(self._http, call, self._auth.headers, self._auth.renew)
 
 
-class AsyncFotaClient:
+class AsyncFotaClient(_ClientBase):
     """Asynchronous client of the ThingSpace FOTA v3 firmware API; the same arguments and methods as
     :class:`FotaClient`, as coroutines.
 
@@ -319,25 +341,28 @@ class AsyncFotaClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._settings = ClientSettings(
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
-            max_connections=max_connections,
-            default_headers=default_headers,
+        way = self._configure(
+            httpx.AsyncClient,
+            http_client,
+            ClientSettings(
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                max_retry_wait=max_retry_wait,
+                max_connections=max_connections,
+                default_headers=default_headers,
+            ),
+            dict(
+                access_token=access_token,
+                m2m_token=m2m_token,
+                client_id=client_id,
+                client_secret=client_secret,
+                username=username,
+                password=password,
+                auth_base_url=auth_base_url,
+            ),
         )
         self._max_concurrency = check.positive_int(max_concurrency, "max_concurrency")
-        _check_http_client(http_client, httpx.AsyncClient)
-        way = resolve_auth(
-            access_token=access_token,
-            m2m_token=m2m_token,
-            client_id=client_id,
-            client_secret=client_secret,
-            username=username,
-            password=password,
-            auth_base_url=auth_base_url,
-        )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(**self._settings.httpx_args())
         self._auth: AsyncAuth
@@ -347,23 +372,6 @@ class AsyncFotaClient:
             from ._credentials import AsyncCredentialsAuth  # noqa: PLC0415 - only with credentials
 
             self._auth = AsyncCredentialsAuth(way, self._http, self._settings)
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> Self:
-        """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
-        override them. Reads the credentials (THINGSPACE_CLIENT_ID, THINGSPACE_CLIENT_SECRET,
-        THINGSPACE_USERNAME, THINGSPACE_PASSWORD, THINGSPACE_AUTH_BASE_URL) or the tokens
-        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), and THINGSPACE_FOTA_BASE_URL; token or credential
-        keyword arguments replace the environment's. Raises InvalidInputError naming each missing variable."""
-        return cls(**client_kwargs_from_env(overrides=overrides))
-
-    @property
-    def base_url(self) -> str:
-        """The FOTA v3 base URL the client talks to."""
-        return self._settings.base_url
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
     async def __aenter__(self) -> Self:
         return self
