@@ -50,6 +50,10 @@ class SyncAuth(_Protocol):
         """The API answered 401 to ``rejected``; renew and say whether a retry may succeed."""
         ...
 
+    def accepted(self, headers: Headers) -> None:
+        """A call succeeded with ``headers``."""
+        ...
+
     def close(self) -> None:
         """Release what the source holds."""
         ...
@@ -64,6 +68,10 @@ class AsyncAuth(_Protocol):
 
     async def renew(self, rejected: Headers) -> bool:
         """The API answered 401 to ``rejected``; renew and say whether a retry may succeed."""
+        ...
+
+    def accepted(self, headers: Headers) -> None:
+        """A call succeeded with ``headers``."""
         ...
 
     async def aclose(self) -> None:
@@ -230,6 +238,9 @@ class TokenCallablesAuth:
         # Only a callable can hand out a new token; retrying a static one would be refused again.
         return callable(self._access) or callable(self._m2m)
 
+    def accepted(self, headers: Headers) -> None:
+        return None
+
     def close(self) -> None:
         return None
 
@@ -257,6 +268,9 @@ class AsyncTokenCallablesAuth:
 
     async def renew(self, rejected: Headers) -> bool:
         return callable(self._access) or callable(self._m2m)
+
+    def accepted(self, headers: Headers) -> None:
+        return None
 
     async def aclose(self) -> None:
         return None

@@ -36,8 +36,8 @@ def _header_value(value: object, field: str) -> str:
     """A token that can go into a header as it is: a non-empty string without whitespace or control characters."""
     if not isinstance(value, str):
         raise ShapeError(f"field {field!r} must be a string, got {describe_json(value)}")
-    if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
-        raise ShapeError(f"field {field!r} must be a non-empty token without whitespace or control characters")
+    if not value or not value.isascii() or not value.isprintable() or " " in value:
+        raise ShapeError(f"field {field!r} must be a non-empty token of visible ASCII characters")
     return value
 
 

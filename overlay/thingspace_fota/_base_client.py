@@ -14,6 +14,7 @@ import math
 import random
 import re
 import time
+import urllib.request  # already imported by httpx
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -136,7 +137,8 @@ class _Call(Generic[T]):
 
     @property
     def attempts(self) -> int:
-        return self.options.max_retries + 1
+        """Attempts this call may make: the retries, plus one after renewed tokens."""
+        return self.options.max_retries + 1 + self.renewed
 
     def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         self.attempt += 1
@@ -244,7 +246,7 @@ class _Call(Generic[T]):
             )
         try:
             data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise ResponseValidationError(
                 f"{what} returned HTTP {response.status_code} with a body that is not JSON", response=response
             ) from None
@@ -295,7 +297,7 @@ def mask_optional(text: str | None, secrets: Iterable[str]) -> str | None:
 def _loggable_body(response: httpx.Response) -> str:
     try:
         return json.dumps(redact(response.json()))[:4000]
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return f"<{len(response.content)} bytes of {response.headers.get('content-type', 'unknown type')}>"
 
 
@@ -332,6 +334,11 @@ class ClientSettings:
         the connection pool at once (:class:`GatedTransport`); otherwise (for an ``httpx.AsyncClient``) the
         ``max_connections`` are split into small pools (:class:`ShardedAsyncTransport`).
         """
+        if any(scheme != "no" for scheme in urllib.request.getproxies_environment()):
+            # An httpx client given a transport ignores HTTP(S)_PROXY/ALL_PROXY: behind a proxy, keep httpx's own
+            # transports (and its proxy handling) rather than the pool work-arounds below.
+            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
+            return {"timeout": self.timeout, "limits": limits, "follow_redirects": False}
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport
         if sync:
             limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
@@ -361,7 +368,7 @@ class ClientSettings:
 _RESERVED_HEADERS = frozenset({"authorization", "vz-m2m-token"})
 # RFC 9110 field names are tokens; values are visible ASCII, spaces and tabs (no CR, LF or NUL: no injection).
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?")  # and no space at either end
 
 
 def _headers(value: Mapping[str, str] | None, argument: str) -> dict[str, str]:
@@ -380,7 +387,9 @@ def _headers(value: Mapping[str, str] | None, argument: str) -> dict[str, str]:
             raise InvalidInputError(where, "auth headers are set by the client; pass access_token/m2m_token instead")
         # The value is never quoted: it may be a secret.
         if not _HEADER_VALUE.fullmatch(header_value):
-            raise InvalidInputError(where, "a header value must be printable ASCII without line breaks")
+            raise InvalidInputError(
+                where, "a header value must be printable ASCII, without line breaks or spaces at either end"
+            )
         result[name] = header_value
     return result
 
@@ -421,20 +430,24 @@ def send(
     call: _Call[T],
     headers: Callable[[], Mapping[str, str]],
     renew: Callable[[Mapping[str, str]], bool],
+    accepted: Callable[[Mapping[str, str]], None] | None = None,
 ) -> APIResponse[T]:
     """Run one call to its end on a sync client: every attempt gets fresh auth ``headers()``; after a 401,
-    ``renew(the rejected headers)`` says whether one more attempt may succeed."""
+    ``renew(the rejected headers)`` says whether one more attempt may succeed; ``accepted(headers)`` hears
+    of each success."""
     while True:
         auth = headers()
         request = call.build(http, auth)
         step: _Done[T] | _Retry | _Renew
         try:
-            response = http.send(request)
+            response = http.send(request, follow_redirects=False)  # never carry the tokens elsewhere
         except httpx.RequestError as exc:
             step = call.failed(exc)
         else:
             step = call.answered(response)
         if isinstance(step, _Done):
+            if accepted is not None:
+                accepted(auth)
             return step.response
         if isinstance(step, _Renew):
             if not renew(auth):
@@ -448,6 +461,7 @@ async def send_async(
     call: _Call[T],
     headers: Callable[[], Awaitable[Mapping[str, str]]],
     renew: Callable[[Mapping[str, str]], Awaitable[bool]],
+    accepted: Callable[[Mapping[str, str]], None] | None = None,
 ) -> APIResponse[T]:
     """The async twin of :func:`send`."""
     import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
@@ -457,12 +471,14 @@ async def send_async(
         request = call.build(http, auth)
         step: _Done[T] | _Retry | _Renew
         try:
-            response = await http.send(request)
+            response = await http.send(request, follow_redirects=False)  # never carry the tokens elsewhere
         except httpx.RequestError as exc:
             step = call.failed(exc)
         else:
             step = call.answered(response)
         if isinstance(step, _Done):
+            if accepted is not None:
+                accepted(auth)
             return step.response
         if isinstance(step, _Renew):
             if not await renew(auth):

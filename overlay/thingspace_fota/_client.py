@@ -310,7 +310,7 @@ class FotaClient(_ClientBase):
 
     def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
         call = _Call(operation, request, options, self._settings.base_url)
-        return send(self._http, call, self._auth.headers, self._auth.renew)
+        return send(self._http, call, self._auth.headers, self._auth.renew, self._auth.accepted)
 
 
 class AsyncFotaClient(_ClientBase):
@@ -463,7 +463,7 @@ class AsyncFotaClient(_ClientBase):
         self, operation: Operation[T], request: dict[str, Any], options: RequestOptions
     ) -> APIResponse[T]:
         call = _Call(operation, request, options, self._settings.base_url)
-        return await send_async(self._http, call, self._auth.headers, self._auth.renew)
+        return await send_async(self._http, call, self._auth.headers, self._auth.renew, self._auth.accepted)
 
 
 class FotaClientWithRawResponse:

@@ -18,7 +18,19 @@ import httpx
 
 from ._auth import Credentials, Headers, auth_headers
 from ._auth_operations import GET_ACCESS_TOKEN, LOG_IN, AccessToken, access_token_request, login_request
-from ._base_client import ClientSettings, RequestOptions, _Call, _Done, _loggable_body, _Renew, _Retry, send, send_async
+from ._base_client import (
+    ClientSettings,
+    RequestOptions,
+    _Call,
+    _Done,
+    _loggable_body,
+    _Renew,
+    _Retry,
+    _secrets_of,
+    mask,
+    send,
+    send_async,
+)
 from ._exceptions import (
     AuthenticationError,
     ClientCredentialsRefusedError,
@@ -37,7 +49,6 @@ def _never_renew(rejected: Headers) -> bool:
 
 # The access token is renewed this long before it runs out (or halfway through a shorter lifetime).
 RENEW_MARGIN = 60.0
-_REDACTED = "[redacted]"
 
 
 def renew_after(expires_in: float | None) -> float | None:
@@ -74,7 +85,9 @@ class _AuthCall(_Call[Any]):
 
     def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         # Bodies are never logged: the form carries the grant only, the login JSON carries the password.
+        # The Basic credential (base64 of id:secret) and the bearer token are masked should the server echo them.
         self.attempt += 1
+        self.secrets = _secrets_of(auth, self.secrets)
         request = http.build_request(
             self.method,
             self.url,
@@ -91,15 +104,8 @@ class _AuthCall(_Call[Any]):
             return super().answered(response)
         self._log(str(response.status_code), response)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s response body: %s", self.operation.what, _mask(_loggable_body(response), self.secrets))
+            logger.debug("%s response body: %s", self.operation.what, mask(_loggable_body(response), self.secrets))
         raise make_auth_error(self.error, response, what=self.operation.what, hint=self.hint, secrets=self.secrets)
-
-
-def _mask(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, _REDACTED)
-    return text
 
 
 Step = Literal["token", "login"]
@@ -127,6 +133,9 @@ class _TokenCache:
         self.finished = 0
         self.failure: FotaError | None = None
         self.refused: LoginRefusedError | None = None
+        # Whether a call has succeeded with the current tokens, or they did not come from a 401's re-login.
+        self.proven = True
+        self.relogin = False  # the renewal under way was caused by a 401
 
     def usable(self) -> Headers | None:
         snapshot = self.snapshot
@@ -146,6 +155,13 @@ class _TokenCache:
             raise self.refused.with_traceback(None)
         snapshot = self.snapshot
         if rejected is not None and snapshot is not None and rejected is snapshot[0]:
+            if not self.proven:
+                # These tokens came from a login that a 401 caused, and no call has succeeded with them: the API
+                # refuses the credentials for this call (a 401 "not your account"), it is not an expired session.
+                # Logging in again would make one login per call.
+                logger.info("the API refused the tokens of the last re-login too (HTTP 401): not logging in again")
+                return None  # the caller gets the rejected headers back: no renewal, the call raises
+            self.relogin = True
             logger.info("the API refused the M2M session token (HTTP 401): logging in again")
             self.session = None
             self.snapshot = None
@@ -174,6 +190,7 @@ class _TokenCache:
             logger.info("logged in: new M2M session")
         assert self.access is not None  # noqa: S101 - set above
         self.snapshot = (auth_headers(self.access, self.session), self.access_renew_at)
+        self.proven, self.relogin = not self.relogin, False
         self.finished += 1
         self.failure = None
 
@@ -183,6 +200,12 @@ class _TokenCache:
         self.access_renew_at = None if after is None else self.clock() + after
         lifetime = "no stated lifetime" if token.expires_in is None else f"expires in {token.expires_in:.0f} s"
         logger.info("got a new OAuth access token (%s)", lifetime)
+
+    def accepted(self, headers: Headers) -> None:
+        """A call succeeded with ``headers``: if they are the current tokens, they are proven."""
+        snapshot = self.snapshot
+        if snapshot is not None and headers is snapshot[0]:
+            self.proven = True
 
     def failed(self, error: FotaError) -> None:
         self.finished += 1
@@ -247,8 +270,10 @@ class CredentialsAuth:
         return self._cache.usable() or self._renew(None)
 
     def renew(self, rejected: Headers) -> bool:
-        self._renew(rejected)
-        return True
+        return self._renew(rejected) is not rejected
+
+    def accepted(self, headers: Headers) -> None:
+        self._cache.accepted(headers)
 
     def close(self) -> None:
         with self._lock:
@@ -314,8 +339,10 @@ class AsyncCredentialsAuth:
         return self._cache.usable() or await self._renew(None)
 
     async def renew(self, rejected: Headers) -> bool:
-        await self._renew(rejected)
-        return True
+        return await self._renew(rejected) is not rejected
+
+    def accepted(self, headers: Headers) -> None:
+        self._cache.accepted(headers)
 
     async def aclose(self) -> None:
         self._cache.clear()

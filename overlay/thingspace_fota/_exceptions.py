@@ -209,7 +209,7 @@ def decode_error_body(response: httpx.Response) -> tuple[object, str | None, str
     """The body of an error response (JSON when it is, else text) and its ``errorCode``/``errorMessage``."""
     try:
         body: object = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return response.text, None, None
     if isinstance(body, dict):
         code, message = body.get("errorCode"), body.get("errorMessage")
