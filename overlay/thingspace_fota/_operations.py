@@ -8,37 +8,18 @@ becomes ``ResponseValidationError`` instead of a ``KeyError`` or ``TypeError`` f
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from thingspace_fota_generated.api.firmware import (
-    list_available_firmware as _list,
-)
-from thingspace_fota_generated.api.firmware import (
-    report_device_firmware as _report,
-)
-from thingspace_fota_generated.api.firmware import (
-    synchronize_device_firmware as _sync,
-)
-from thingspace_fota_generated.models import (
-    DeviceFirmwareList as _GenDeviceFirmwareList,
-)
-from thingspace_fota_generated.models import (
-    DeviceFirmwareVersion as _GenDeviceFirmwareVersion,
-)
-from thingspace_fota_generated.models import (
-    DeviceFirmwareVersionUpdateResult as _GenReportResult,
-)
-from thingspace_fota_generated.models import (
-    FirmwareIMEI as _GenFirmwareIMEI,
-)
-from thingspace_fota_generated.models import (
-    FirmwarePackage as _GenFirmwarePackage,
-)
-from thingspace_fota_generated.models.firmware_protocol import check_firmware_protocol
-from thingspace_fota_generated.types import Unset
+if TYPE_CHECKING:
+    from thingspace_fota_generated.models import DeviceFirmwareList as _GenDeviceFirmwareList
+    from thingspace_fota_generated.models import DeviceFirmwareVersion as _GenDeviceFirmwareVersion
+    from thingspace_fota_generated.models import DeviceFirmwareVersionUpdateResult as _GenReportResult
+    from thingspace_fota_generated.models import FirmwarePackage as _GenFirmwarePackage
 
 from ._exceptions import describe_json
 from ._models import (
@@ -52,6 +33,27 @@ from ._models import (
 )
 
 T = TypeVar("T")
+
+
+@functools.cache
+def generated() -> SimpleNamespace:
+    """The generated FOTA modules, imported on first use, so that ``import thingspace_fota`` stays cheap."""
+    from thingspace_fota_generated import models, types  # noqa: PLC0415
+    from thingspace_fota_generated.api.firmware import (  # noqa: PLC0415
+        list_available_firmware,
+        report_device_firmware,
+        synchronize_device_firmware,
+    )
+    from thingspace_fota_generated.models.firmware_protocol import check_firmware_protocol  # noqa: PLC0415
+
+    return SimpleNamespace(
+        list=list_available_firmware,
+        sync=synchronize_device_firmware,
+        report=report_device_firmware,
+        models=models,
+        Unset=types.Unset,
+        check_firmware_protocol=check_firmware_protocol,
+    )
 
 
 class ShapeError(Exception):
@@ -80,7 +82,7 @@ def _text(value: object, field: str) -> str:
 
 
 def _optional_text(value: object, field: str) -> str | None:
-    if value is None or isinstance(value, Unset):
+    if value is None or isinstance(value, generated().Unset):
         return None
     return _text(value, field)
 
@@ -97,7 +99,7 @@ def _decode(model: Any, data: object, what: str) -> Any:
 
 
 def _package(data: object) -> FirmwarePackage:
-    gen: _GenFirmwarePackage = _decode(_GenFirmwarePackage, data, "a firmware package")
+    gen: _GenFirmwarePackage = _decode(generated().models.FirmwarePackage, data, "a firmware package")
     launch_raw = _text(gen.launch_date, "launchDate")
     return FirmwarePackage(
         firmware_name=_text(gen.firmware_name, "firmwareName"),
@@ -147,17 +149,17 @@ def parse_device_firmware_list(data: object) -> DeviceFirmwareList:
                 raise ShapeError(f"a device entry must be a JSON object, got {describe_json(entry)}")
         if entries is None and "deviceFirmwarVersionList" in data:  # an explicit null means "none"
             data = {k: v for k, v in data.items() if k != "deviceFirmwarVersionList"}
-    gen: _GenDeviceFirmwareList = _decode(_GenDeviceFirmwareList, data, "the synchronize response")
+    gen: _GenDeviceFirmwareList = _decode(generated().models.DeviceFirmwareList, data, "the synchronize response")
     versions = gen.device_firmwar_version_list
     return DeviceFirmwareList(
         account_name=_text(gen.account_name, "accountName"),
-        devices=[] if isinstance(versions, Unset) else [_device(v) for v in versions],
+        devices=[_device(v) for v in versions] if isinstance(versions, list) else [],
     )
 
 
 def parse_report(data: object) -> FirmwareReportRequest:
     """The async report response."""
-    gen: _GenReportResult = _decode(_GenReportResult, data, "the report response")
+    gen: _GenReportResult = _decode(generated().models.DeviceFirmwareVersionUpdateResult, data, "the report response")
     return FirmwareReportRequest(
         account_name=_text(gen.account_name, "accountName"),
         request_id=_text(gen.request_id, "requestId"),
@@ -173,14 +175,19 @@ REPORT_DEVICE_FIRMWARE = Operation("report_device_firmware", "PUT", "/firmware/{
 
 def list_request(account: str, protocol: Protocol) -> dict[str, Any]:
     """httpx request arguments of the list operation."""
-    return _list._get_kwargs(account, protocol=check_firmware_protocol(protocol.value))
+    gen = generated()
+    request: dict[str, Any] = gen.list._get_kwargs(account, protocol=gen.check_firmware_protocol(protocol.value))
+    return request
 
 
 def synchronize_request(account: str, device_ids: list[str]) -> dict[str, Any]:
     """httpx request arguments of one synchronize call (at most 100 ids)."""
-    return _sync._get_kwargs(account, body=_GenFirmwareIMEI(device_list=device_ids))
+    gen = generated()
+    request: dict[str, Any] = gen.sync._get_kwargs(account, body=gen.models.FirmwareIMEI(device_list=device_ids))
+    return request
 
 
 def report_request(account: str, device_id: str) -> dict[str, Any]:
     """httpx request arguments of the report operation."""
-    return _report._get_kwargs(account, device_id)
+    request: dict[str, Any] = generated().report._get_kwargs(account, device_id)
+    return request
