@@ -95,11 +95,13 @@ async def test_async_flow_against_prism(prism_url: str, auth_prism_url: str, rec
 def test_token_endpoint_errors_of_the_contract(
     prism_url: str, auth_prism_url: str, recorder: Recorder, code: int, error_code: str
 ) -> None:
-    http = httpx.Client(event_hooks={"response": [recorder.record]}, timeout=30)
-    prefer = {"Prefer": f"code={code}"}  # Prism answers the token call with the spec's example of this status
+    # Prism answers the token call with the spec's example of this status. The header is the httpx client's own,
+    # so it goes to every request; the library's default_headers would go to the FOTA calls only.
+    prefer = {"Prefer": f"code={code}"}
+    http = httpx.Client(event_hooks={"response": [recorder.record]}, timeout=30, headers=prefer)
     with (
         http,
-        tf.FotaClient(**CREDENTIALS, **urls(prism_url, auth_prism_url), http_client=http, default_headers=prefer) as c,
+        tf.FotaClient(**CREDENTIALS, **urls(prism_url, auth_prism_url), http_client=http) as c,
         pytest.raises(tf.ClientCredentialsRefusedError) as caught,
     ):
         c.list_available_firmware(ACC)

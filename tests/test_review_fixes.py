@@ -116,3 +116,13 @@ def test_environment_proxies_are_honoured(kind: str, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("HTTPS_PROXY")
     plain = client_class(access_token="access-12345678", m2m_token="session-12345678")
     assert not plain._http._mounts
+
+
+def test_default_headers_go_to_the_fota_api_only(kind: str, server: FakeThingSpace) -> None:
+    with open_driver(kind, **credentials(server, default_headers={"Prefer": "code=404"})) as fota:
+        fota.call()
+    assert [r.headers.get("prefer") for r in server.requests("fota")] == ["code=404"]
+    for step in ("token", "login"):
+        [request] = server.requests(step)
+        assert "prefer" not in request.headers
+        assert request.headers["user-agent"].startswith("thingspace-fota/")

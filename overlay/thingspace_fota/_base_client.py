@@ -319,13 +319,13 @@ class ClientSettings:
         self.max_retries = check.positive_int(max_retries, "max_retries", minimum=0)
         self.max_retry_wait = check.seconds(max_retry_wait, "max_retry_wait")
         self.max_connections = check.positive_int(max_connections, "max_connections")
-        self.default_headers = {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            **_headers(default_headers, "default_headers"),
-        }
+        library_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        self.default_headers = {**library_headers, **_headers(default_headers, "default_headers")}
         # The options of a call that overrides nothing: built once, not on every call.
         self.default_options = RequestOptions(self.max_retries, self.timeout, self.default_headers, self.max_retry_wait)
+        # The token and login calls: the same settings, without the user's default_headers, which are for the
+        # FOTA API (a mock's `Prefer` header, an API gateway's key) and are not the auth server's business.
+        self.auth_options = RequestOptions(self.max_retries, self.timeout, library_headers, self.max_retry_wait)
 
     def httpx_args(self, *, sync: bool = False) -> dict[str, Any]:
         """Arguments of the httpx client the library makes when the user does not pass one.

@@ -213,7 +213,7 @@ class _TokenCache:
 
     def call(self, step: Step) -> tuple[_AuthCall, dict[str, str]]:
         """The request of a step and its Authorization header."""
-        options = self.settings.options(None, None, None)
+        options = self.settings.auth_options
         credentials = self.credentials
         secrets = (*credentials.secrets(), *(t for t in (self.access, self.session) if t))
         if step == "token":
