@@ -26,3 +26,9 @@ def auth_prism_url() -> Iterator[str]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Which client a test drives: FotaClient ("sync") or AsyncFotaClient ("async")."""
+    return str(request.param)

@@ -25,11 +25,6 @@ import thingspace_fota as tf
 from mockserver import free_port
 
 
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
 def server() -> Iterator[FakeThingSpace]:
     with FakeThingSpace() as fake:

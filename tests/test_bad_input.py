@@ -49,11 +49,6 @@ def invoke(client: FotaClient | AsyncFotaClient, method: str, *args: Any, **kwar
     return asyncio.run(target(*args, **kwargs))
 
 
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 # Values that are not an account or device id, by what is wrong with them.
 BAD_IDS: dict[str, Any] = {
     "empty": "",

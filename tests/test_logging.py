@@ -34,7 +34,6 @@ from faultserver import (
 import thingspace_fota as tf
 from mockserver import free_port
 
-KINDS = ["sync", "async"]
 DEVICE = "990013907835573"
 OPERATIONS = [
     ("list_available_firmware", (ACC,), "GET /firmware/{acc}"),
@@ -54,11 +53,6 @@ RETRY_LINE = re.compile(
 def server() -> Iterator[FaultServer]:
     with FaultServer() as srv:
         yield srv
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def ours(caplog: pytest.LogCaptureFixture, level: int = logging.INFO) -> list[logging.LogRecord]:

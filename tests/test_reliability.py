@@ -32,7 +32,6 @@ import thingspace_fota as tf
 from mockserver import free_port
 from thingspace_fota._base_client import backoff_delay, parse_retry_after
 
-KINDS = ["sync", "async"]
 DEVICE = "990013907835573"
 SLACK = 0.05  # clock granularity allowance on lower bounds
 FIRST_BACKOFF = 0.5 * 0.75  # backoff_delay(0) is at least this
@@ -44,11 +43,6 @@ ERROR_BODY = {"errorCode": "SERVICE_UNAVAILABLE", "errorMessage": "try again"}
 def server() -> Iterator[FaultServer]:
     with FaultServer() as srv:
         yield srv
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def always(action: Reply | Reset | Stall | Drop) -> Any:

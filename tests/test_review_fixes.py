@@ -13,11 +13,6 @@ from test_auth_support import CLIENT_ID, CLIENT_SECRET, FakeThingSpace, credenti
 import thingspace_fota as tf
 
 
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
 def server() -> Iterator[FakeThingSpace]:
     with FakeThingSpace() as fake:

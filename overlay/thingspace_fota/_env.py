@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ._auth import _names
 from ._exceptions import InvalidInputError
 
 # Names of environment variables, not secrets.
@@ -36,10 +37,6 @@ _UNSTRIPPED = frozenset({CLIENT_SECRET, PASSWORD})
 # Keyword arguments that choose how to authenticate: when from_env() is given any of them, the environment's
 # auth variables are not read at all, so an override never half-combines with them.
 AUTH_ARGUMENTS = frozenset({*TOKEN_VARIABLES.values(), *CREDENTIAL_VARIABLES.values()})
-
-
-def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _read(env: Mapping[str, str], variables: Mapping[str, str]) -> dict[str, str]:
