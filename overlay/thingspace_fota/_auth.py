@@ -84,6 +84,11 @@ def auth_headers(access_token: str, m2m_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {access_token}", M2M_HEADER: m2m_token}
 
 
+def is_header_token(value: str) -> bool:
+    """Whether ``value`` can go into an auth header as it is: non-empty visible ASCII, no space."""
+    return bool(value) and value.isascii() and value.isprintable() and " " not in value
+
+
 def checked_token(value: object, argument: str) -> str:
     """A token value must be a non-empty string without whitespace or control characters.
 
@@ -93,7 +98,7 @@ def checked_token(value: object, argument: str) -> str:
         raise InvalidInputError(argument, f"must be a string, not {type(value).__name__}")
     if not value:
         raise InvalidInputError(argument, "must not be empty")
-    if not (value.isascii() and value.isprintable()) or " " in value:
+    if not is_header_token(value):
         raise InvalidInputError(argument, "must be visible ASCII characters: no whitespace, control or non-ASCII")
     return value
 

@@ -20,6 +20,7 @@ from thingspace_auth_generated.models import OAuthToken as _GenOAuthToken
 from thingspace_auth_generated.models import TokenRequest as _GenTokenRequest
 from thingspace_auth_generated.types import Unset
 
+from ._auth import is_header_token
 from ._exceptions import describe_json
 from ._operations import Operation, ShapeError, _decode
 
@@ -36,7 +37,7 @@ def _header_value(value: object, field: str) -> str:
     """A token that can go into a header as it is: a non-empty string without whitespace or control characters."""
     if not isinstance(value, str):
         raise ShapeError(f"field {field!r} must be a string, got {describe_json(value)}")
-    if not value or not value.isascii() or not value.isprintable() or " " in value:
+    if not is_header_token(value):
         raise ShapeError(f"field {field!r} must be a non-empty token of visible ASCII characters")
     return value
 

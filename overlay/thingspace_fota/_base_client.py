@@ -119,6 +119,9 @@ def backoff_delay(retries_done: int) -> float:
 class _Call(Generic[T]):
     """One API call across its attempts: builds each request and judges each answer."""
 
+    # JSON request bodies are logged at DEBUG (redacted); the auth calls, which carry secrets, turn this off.
+    log_request_body = True
+
     def __init__(
         self, operation: Operation[T], request: dict[str, Any], options: RequestOptions, base_url: str
     ) -> None:
@@ -128,6 +131,8 @@ class _Call(Generic[T]):
         self.url = base_url + request["url"]
         self.params: Mapping[str, Any] | None = request.get("params") or None
         self.json: Any = request.get("json")
+        self.data: Mapping[str, Any] | None = request.get("data")  # a form body
+        self.headers: Mapping[str, str] = request.get("headers") or {}  # e.g. the body's content type
         self.attempt = 0
         self.retries_done = 0
         self.renewed = False
@@ -143,16 +148,16 @@ class _Call(Generic[T]):
     def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         self.attempt += 1
         self.secrets = _secrets_of(auth, self.secrets)
-        if self.json is not None and self.attempt == 1 and logger.isEnabledFor(logging.DEBUG):
+        if self.log_request_body and self.json is not None and self.attempt == 1 and logger.isEnabledFor(logging.DEBUG):
             body = mask(json.dumps(redact(self.json)), self.secrets)
             logger.debug("%s request body: %s", self.operation.what, body)
-        headers = {**self.options.extra_headers, **auth}
         request = http.build_request(
             self.method,
             self.url,
             params=self.params,
             json=self.json,
-            headers=headers,
+            data=self.data,
+            headers={**self.options.extra_headers, **self.headers, **auth},
             timeout=self.options.timeout,
         )
         self.started = time.monotonic()
@@ -172,6 +177,12 @@ class _Call(Generic[T]):
             self.attempts,
             f", request id {request_id}" if request_id else "",
         )
+
+    def _log_answer(self, response: httpx.Response) -> None:
+        """The request line at INFO; the body at DEBUG, redacted and with any echoed auth value masked."""
+        self._log(str(response.status_code), response)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s response body: %s", self.operation.what, mask(_loggable_body(response), self.secrets))
 
     def _retry(self, reason: str, server_wait: float | None = None) -> _Retry | None:
         """A retry after ``reason``, or None when the call has used all its retries."""
@@ -204,9 +215,7 @@ class _Call(Generic[T]):
     def answered(self, response: httpx.Response) -> _Done[T] | _Retry | _Renew:
         """Judge an answer: parse a 2xx, retry a retryable status, renew on 401, raise anything else."""
         status = response.status_code
-        self._log(str(status), response)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s response body: %s", self.operation.what, mask(_loggable_body(response), self.secrets))
+        self._log_answer(response)
         if 200 <= status < 300:
             return _Done(APIResponse(self._parse(response), response))
         what = self.operation.what
@@ -415,14 +424,17 @@ def merge_chunks(
     if not done:
         raise errors[0]
     pending = [i for chunk, o in zip(chunks, outcomes, strict=True) if not isinstance(o, APIResponse) for i in chunk]
-    partial = merge_results(done, account_id)
+    partial = merge_results(done)
     raise PartialSyncError(result=partial, pending_device_ids=pending, error=errors[0]) from errors[0]
 
 
-def merge_results(responses: Sequence[APIResponse[DeviceFirmwareList]], account_id: str) -> DeviceFirmwareList:
+def merge_results(responses: Sequence[APIResponse[DeviceFirmwareList]]) -> DeviceFirmwareList:
     """One DeviceFirmwareList from the chunk results, devices in request order."""
-    account = responses[0].parsed.account_name if responses else account_id
-    return DeviceFirmwareList(account_name=account, devices=[device for r in responses for device in r.parsed.devices])
+    # Never empty: the device list is checked non-empty before anything is sent, and every chunk answers.
+    return DeviceFirmwareList(
+        account_name=responses[0].parsed.account_name,
+        devices=[device for r in responses for device in r.parsed.devices],
+    )
 
 
 def send(

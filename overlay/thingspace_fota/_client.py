@@ -93,7 +93,7 @@ def _merged(
 ) -> Callable[Concatenate[_S, _P], DeviceFirmwareList]:
     def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> DeviceFirmwareList:
         responses = raw(self, *args, **kwargs)
-        return merge_results(responses, responses[0].parsed.account_name)
+        return merge_results(responses)
 
     _describe(method, raw, "synchronize_device_firmware", doc, "DeviceFirmwareList")
     return method
@@ -104,7 +104,7 @@ def _amerged(
 ) -> Callable[Concatenate[_S, _P], Coroutine[Any, Any, DeviceFirmwareList]]:
     async def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> DeviceFirmwareList:
         responses = await raw(self, *args, **kwargs)
-        return merge_results(responses, responses[0].parsed.account_name)
+        return merge_results(responses)
 
     _describe(method, raw, "synchronize_device_firmware", doc, "DeviceFirmwareList")
     return method

@@ -8,10 +8,9 @@ auth client.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 from typing import Any, Literal
 
 import httpx
@@ -23,11 +22,8 @@ from ._base_client import (
     RequestOptions,
     _Call,
     _Done,
-    _loggable_body,
     _Renew,
     _Retry,
-    _secrets_of,
-    mask,
     send,
     send_async,
 )
@@ -63,6 +59,9 @@ class _AuthCall(_Call[Any]):
     """A token or login request through the FOTA call machinery, with a form body or JSON, and the statuses that
     mean "refused" raised at once as a typed error (never retried, never renewed)."""
 
+    # Bodies are never logged: the form carries the grant only, the login JSON carries the password.
+    log_request_body = False
+
     def __init__(
         self,
         operation: Operation[Any],
@@ -76,35 +75,15 @@ class _AuthCall(_Call[Any]):
         secrets: tuple[str, ...],
     ) -> None:
         super().__init__(operation, request, options, base_url)
-        self.data: Mapping[str, Any] | None = request.get("data")
-        self.content_headers: Mapping[str, str] = request.get("headers") or {}
         self.refused = refused
         self.error = error
         self.hint = hint
         self.secrets = secrets
 
-    def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
-        # Bodies are never logged: the form carries the grant only, the login JSON carries the password.
-        # The Basic credential (base64 of id:secret) and the bearer token are masked should the server echo them.
-        self.attempt += 1
-        self.secrets = _secrets_of(auth, self.secrets)
-        request = http.build_request(
-            self.method,
-            self.url,
-            data=self.data,
-            json=self.json,
-            headers={**self.options.extra_headers, **self.content_headers, **auth},
-            timeout=self.options.timeout,
-        )
-        self.started = time.monotonic()
-        return request
-
     def answered(self, response: httpx.Response) -> _Done[Any] | _Retry | _Renew:
         if response.status_code not in self.refused:
             return super().answered(response)
-        self._log(str(response.status_code), response)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s response body: %s", self.operation.what, mask(_loggable_body(response), self.secrets))
+        self._log_answer(response)
         raise make_auth_error(self.error, response, what=self.operation.what, hint=self.hint, secrets=self.secrets)
 
 

@@ -28,6 +28,17 @@ def _first_forbidden(value: str) -> tuple[int, str] | None:
     return None
 
 
+def _refuse_forbidden(value: str, argument: str) -> None:
+    """InvalidInputError naming the first character of ``value`` that ``_first_forbidden`` refuses, if any."""
+    found = _first_forbidden(value)
+    if found:
+        raise InvalidInputError(
+            argument,
+            f"must not contain whitespace, control or invisible characters or '/' "
+            f"(found {found[1]!r} at position {found[0]})",
+        )
+
+
 def _type_name(value: object) -> str:
     return "None" if value is None else type(value).__name__
 
@@ -43,13 +54,7 @@ def identifier(value: object, argument: str) -> str:
         raise InvalidInputError(argument, f"must be at most {MAX_ID_LENGTH} characters long, not {len(value)}")
     if value in {".", ".."}:
         raise InvalidInputError(argument, f"must not be {value!r}")
-    found = _first_forbidden(value)
-    if found:
-        raise InvalidInputError(
-            argument,
-            f"must not contain whitespace, control or invisible characters or '/' "
-            f"(found {found[1]!r} at position {found[0]})",
-        )
+    _refuse_forbidden(value, argument)
     return value
 
 
@@ -74,13 +79,8 @@ def protocol(value: object, argument: str = "protocol") -> Protocol:
     if isinstance(value, str):
         if not value:
             raise InvalidInputError(argument, "must not be empty")
-        found = _first_forbidden(value)
-        if found:  # Protocol() would strip surrounding whitespace; a value with a control character is a mistake
-            raise InvalidInputError(
-                argument,
-                f"must not contain whitespace, control or invisible characters or '/' "
-                f"(found {found[1]!r} at position {found[0]})",
-            )
+        # Protocol() would strip surrounding whitespace; a value with a control character is a mistake.
+        _refuse_forbidden(value, argument)
         try:
             return Protocol(value)
         except ValueError:
