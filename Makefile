@@ -9,7 +9,7 @@ REDOCLY := node_modules/.bin/redocly
 SPECS := $(wildcard openapi/*.yaml)
 SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
 
-.PHONY: help setup generate check-generated lint lint-spec test pytest mock demo bench clean
+.PHONY: help setup generate check-generated lint lint-spec test pytest docs mock demo bench clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -41,10 +41,19 @@ lint: lint-spec  ## Lint the specs, ruff on the project, mypy --strict on the ov
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy overlay/thingspace_fota tests/typing_usage.py
 
-pytest: setup  ## Run the test suite only.
+# The docs tools (the `docs` dependency group) and a strict build: a warning or a reference that does not resolve
+# (-n, nitpicky) fails it; -E re-reads every page, so that the check that every public name is documented runs.
+$(VENV)/.docs-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet --group docs
+	touch $@
+
+docs: $(VENV)/.docs-installed  ## Build the HTML documentation into site/ strictly (warnings and broken references fail).
+	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html docs site
+
+pytest: setup $(VENV)/.docs-installed  ## Run the test suite only.
 	$(BIN)/pytest
 
-test: lint check-generated pytest  ## Everything CI runs: lint, generated check, tests.
+test: lint check-generated docs pytest  ## Everything CI runs: lint, generated check, strict docs build, tests.
 
 mock: setup  ## Prism mocks of the FOTA spec (PORT=4010) and the auth spec (AUTH_PORT=4011) in the foreground.
 	$(BIN)/python scripts/mock.py
@@ -55,5 +64,5 @@ demo: setup  ## Demo of the three operations against a local Prism mock.
 bench: setup  ## Benchmarks against a local server (not part of `make test`); see bench/README.md.
 	$(BIN)/python bench/run.py
 
-clean:  ## Remove the venv, node_modules and caches.
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+clean:  ## Remove the venv, node_modules, caches and the built docs.
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache site
