@@ -16,7 +16,8 @@ import asyncio
 import enum
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, get_type_hints
+from contextlib import contextmanager
+from typing import Any, ClassVar
 
 import attrs
 from docutils import nodes
@@ -44,7 +45,7 @@ def kind_of(obj: object) -> str | None:
     checks: list[tuple[str, Callable[[type[Any]], bool]]] = [
         ("exceptions", lambda cls: issubclass(cls, BaseException)),
         ("enums", lambda cls: issubclass(cls, enum.Enum)),
-        ("clients", lambda cls: isinstance(getattr(cls, "with_raw_response", None), property)),
+        ("clients", lambda cls: hasattr(cls, "with_raw_response")),
         ("models", attrs.has),
     ]
     return next((kind for kind, check in checks if check(obj)), None)
@@ -54,6 +55,7 @@ def public_names(kind: str) -> list[str]:
     return [name for name in thingspace_fota.__all__ if kind_of(getattr(thingspace_fota, name)) == kind]
 
 
+@contextmanager
 def _client_instance(cls: type[Any]) -> Iterator[Any]:
     """A client with placeholder tokens (nothing is sent), closed afterwards."""
     client = cls(access_token="placeholder", m2m_token="placeholder")  # noqa: S106 - not a secret
@@ -79,17 +81,13 @@ def _method_directive(name: str, method: Callable[..., Any]) -> list[str]:
 
 
 def raw_response_lines(client_cls: type[Any]) -> list[str]:
-    """The class of ``client_cls.with_raw_response`` and its methods."""
-    raw_cls = get_type_hints(client_cls.with_raw_response.fget)["return"]
-    lines = [
-        f".. py:class:: {raw_cls.__qualname__}()",
-        f"   :module: {raw_cls.__module__}",
-        "",
-    ]
-    lines += [f"   {line}" if line else "" for line in prepare_docstring(inspect.getdoc(raw_cls) or "")]
-    lines.append("")
-    for client in _client_instance(client_cls):
+    """The class of ``client_cls.with_raw_response`` and its methods, read from a live client."""
+    with _client_instance(client_cls) as client:
         raw = client.with_raw_response
+        raw_cls = type(raw)
+        lines = [f".. py:class:: {raw_cls.__qualname__}()", f"   :module: {raw_cls.__module__}", ""]
+        lines += [f"   {line}" if line else "" for line in prepare_docstring(inspect.getdoc(raw_cls) or "")]
+        lines.append("")
         for name in dir(raw):
             if name.startswith("_") or not callable(getattr(raw, name)):
                 continue
