@@ -511,13 +511,13 @@ class FakeFota:
         return _json_response(200, {"accountName": account_id, "requestId": str(uuid.uuid4())})
 
     def _authorized(self, headers: RecordedHeaders) -> bool:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
+        scheme, _, token = (headers.get("authorization") or "").partition(" ")
         bearer_ok = scheme.lower() == "bearer" and token.strip() == self._access_token
         return bearer_ok and headers.get("vz-m2m-token") == self._m2m_token
 
     def _token(self, request: RecordedRequest) -> httpx.Response:
         """POST /ts/v1/oauth2/token: HTTP Basic client credentials, form ``grant_type=client_credentials``."""
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+        scheme, _, encoded = (request.headers.get("authorization") or "").partition(" ")
         try:
             client_id, _, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
@@ -536,7 +536,7 @@ class FakeFota:
 
     def _login(self, request: RecordedRequest) -> httpx.Response:
         """POST /m2m/v1/session/login: the bearer access token, JSON ``{username, password}``."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or token.strip() != self._access_token:
             return _json_response(
                 401, {"errorCode": "UnAuthorized", "errorMessage": "Invalid or expired access token."}

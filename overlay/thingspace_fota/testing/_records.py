@@ -3,7 +3,7 @@ secret (users print them, and pytest prints them when an assertion fails)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
 import attrs
@@ -14,13 +14,15 @@ from .._logs import REDACTED, redact
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "vz-m2m-token", "cookie", "set-cookie"})
 
 
-class RecordedHeaders(Mapping[str, str]):
-    """The headers of a recorded request: a read-only mapping with case-insensitive names.
+class RecordedHeaders:
+    """The headers of a recorded request, read like a mapping with case-insensitive names.
 
     ``headers["Authorization"]`` gives the real value, so tests can assert on it; ``repr()`` and ``str()`` show
     ``[redacted]`` for ``Authorization``, ``VZ-M2M-Token`` and the other credential headers, so printing a
-    request (or a failing assertion that pytest explains) never leaks a token. Equal to any mapping with the same
-    names (in any case) and values.
+    request never leaks a token. It is deliberately not a ``collections.abc.Mapping``: pytest explains a failed
+    comparison of two mappings item by item, values included, and would print the tokens; for any other type it
+    prints the repr. Equal to any mapping with the same names (in any case) and values; ``dict(headers)`` gives
+    a plain dict.
     """
 
     __slots__ = ("_items",)
@@ -44,6 +46,20 @@ class RecordedHeaders(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The value of header ``name`` (any case), or ``default``."""
+        return self._items.get(name.lower(), default)
+
+    def keys(self) -> KeysView[str]:
+        """The header names, lowercase."""
+        return self._items.keys()
+
+    def values(self) -> ValuesView[str]:
+        return self._items.values()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._items.items()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping):
