@@ -97,3 +97,12 @@ def test_the_fixtures_are_listed_and_can_be_turned_off(tmp_path: Path) -> None:
     off = run_user_pytest(project, "-p", "no:thingspace_fota")
     assert off.returncode == 1
     assert "fixture 'fota_client' not found" in off.stdout
+
+
+def test_the_readme_example_passes(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Testing your code") : readme.index("## Command line")]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    project = _write(tmp_path, code)
+    proc = run_user_pytest(project)
+    assert "1 passed" in proc.stdout, proc.stdout + proc.stderr
