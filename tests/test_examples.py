@@ -1,12 +1,15 @@
 """The scripts in examples/ run as a user would run them (subprocesses configured by environment variables),
-against Prism running the FOTA spec."""
+against Prism running the FOTA spec; the example test file runs with pytest in a user's project."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from userpytest import run_user_pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ACC = "0000123456-00001"
@@ -67,3 +70,11 @@ def test_examples_stop_with_a_clean_message_when_misconfigured(prism_url: str) -
         assert proc.returncode == 1
         assert proc.stderr.startswith("InvalidInputError: environment: THINGSPACE_M2M_TOKEN")
         assert "Traceback" not in proc.stderr
+
+
+def test_the_pytest_example_passes_in_a_users_project(tmp_path: Path) -> None:
+    # Copied out of the repository: the fixtures come from the installed package's pytest11 entry point alone.
+    shutil.copy(ROOT / "examples" / "test_fleet_with_fake.py", tmp_path)
+    proc = run_user_pytest(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 passed" in proc.stdout

@@ -1,5 +1,6 @@
-"""Contract tests of the public overlay against Prism running the same spec: every method, sync and async,
-and every declared error status mapped to its exception class."""
+"""Contract tests of the public overlay, each run against Prism on the spec and against
+thingspace_fota.testing.FakeFota (whose every answer is checked against the same spec): every method, sync and
+async, and every declared error status mapped to its exception class."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from datetime import UTC, datetime
 import anyio
 import httpx
 import pytest
+from backends import ACC, DEVICES, Backend
 from typing_usage import use_async, use_credentials, use_sync
 
 import thingspace_fota as tf
-from thingspace_fota import AsyncFotaClient, FotaClient, Protocol
-
-ACC = "0000123456-00001"
-DEVICES = ["990013907835573", "990013907884259"]
+from thingspace_fota import Protocol
 
 ERROR_CLASSES: dict[int, type[tf.APIStatusError]] = {
     400: tf.BadRequestError,
@@ -27,18 +26,12 @@ ERROR_CLASSES: dict[int, type[tf.APIStatusError]] = {
     503: tf.InternalServerError,
     504: tf.InternalServerError,
 }
+SPEC_REQUEST_ID = "7a3c5e0e-31c3-4b1b-9a0f-2b6a2d3c9e11"  # the report example of the spec
+UNKNOWN_DEVICES = ["990013907800001", "990013907800002"]
 
 
-def sync_client(url: str, **kwargs: object) -> FotaClient:
-    return FotaClient(base_url=url, access_token="contract-access", m2m_token="contract-session", **kwargs)  # type: ignore[arg-type]
-
-
-def async_client(url: str, **kwargs: object) -> AsyncFotaClient:
-    return AsyncFotaClient(base_url=url, access_token="contract-access", m2m_token="contract-session", **kwargs)  # type: ignore[arg-type]
-
-
-def test_list_available_firmware(prism_url: str) -> None:
-    with sync_client(prism_url) as fota:
+def test_list_available_firmware(backend: Backend) -> None:
+    with backend.client() as fota:
         [package] = fota.list_available_firmware(ACC, protocol=Protocol.LWM2M)
     assert package.firmware_name.startswith("VerizonSmartCommunities_")
     assert (package.firmware_from, package.firmware_to) == ("BG96MAR04A04M1G", "BG96MAR04A04M1G_BETA0130B")
@@ -48,25 +41,29 @@ def test_list_available_firmware(prism_url: str) -> None:
     assert (package.make, package.model) == ("Verizon Smart Communities", "LCO-277C4N")
 
 
-def test_list_go_zero_date_example(prism_url: str) -> None:
-    with sync_client(prism_url) as fota:
-        [package] = fota.list_available_firmware(ACC, extra_headers={"Prefer": "example=goZeroDate"})
+def test_list_go_zero_date_example(backend: Backend) -> None:
+    with backend.client() as fota:
+        [package] = fota.list_available_firmware(ACC, protocol="HTTP", extra_headers=backend.example("goZeroDate"))
     assert package.launch_date is None
     assert package.launch_date_raw == "0001-01-01 00:00:00 +0000 UTC"
     assert package.protocol is Protocol.HTTP
 
 
 @pytest.mark.parametrize("protocol", [Protocol.ALL, "oma-dm", "OMD-DM", "http", "lwm2m"])
-def test_every_protocol_spelling_is_accepted_by_the_mock(prism_url: str, protocol: str) -> None:
-    # Prism validates the query against the spec's enum, so a wrong wire value would be a 400 here.
-    with sync_client(prism_url) as fota:
+def test_every_protocol_spelling_is_accepted_by_the_mock(backend: Backend, protocol: str) -> None:
+    # Prism and the fake check the query against the spec's enum, so a wrong wire value would be a 400 here.
+    with backend.client() as fota:
         response = fota.with_raw_response.list_available_firmware(ACC, protocol=protocol)
     assert response.status_code == 200
-    assert response.http_response.request.url.params["protocol"] in {"all", "OMD-DM", "HTTP", "LWM2M"}
+    wire = response.http_response.request.url.params["protocol"]
+    assert wire in {"all", "OMD-DM", "HTTP", "LWM2M"}
+    if not backend.static:  # the fake filters: every package has the protocol asked for
+        assert response.parsed
+        assert all(wire in {"all", p.protocol} for p in response.parsed)
 
 
-def test_synchronize_device_firmware(prism_url: str) -> None:
-    with sync_client(prism_url) as fota:
+def test_synchronize_device_firmware(backend: Backend) -> None:
+    with backend.client() as fota:
         result = fota.synchronize_device_firmware(ACC, DEVICES)
     assert result.account_name == ACC
     assert [d.device_id for d in result.devices] == DEVICES
@@ -77,48 +74,55 @@ def test_synchronize_device_firmware(prism_url: str) -> None:
     assert (second.reason, second.update_time, second.update_time_raw) == (None, None, None)
 
 
-def test_synchronize_without_device_list_in_answer(prism_url: str) -> None:
-    with sync_client(prism_url) as fota:
-        result = fota.synchronize_device_firmware(ACC, DEVICES, extra_headers={"Prefer": "example=minimal"})
+def test_synchronize_without_device_list_in_answer(backend: Backend) -> None:
+    # Prism: the spec's "minimal" example; the fake: devices it does not know are not in the answer.
+    with backend.client() as fota:
+        result = fota.synchronize_device_firmware(ACC, UNKNOWN_DEVICES, extra_headers=backend.example("minimal"))
     assert result.account_name == ACC
     assert result.devices == []
 
 
-def test_synchronize_sends_chunks_the_mock_accepts(prism_url: str) -> None:
-    # The spec says maxItems 100; Prism would answer 400 to a bigger chunk.
+def test_synchronize_sends_chunks_the_mock_accepts(backend: Backend) -> None:
+    # The spec says maxItems 100; Prism and the fake would answer 400 to a bigger chunk.
     devices = [str(990013907835573 + i) for i in range(250)]
-    with sync_client(prism_url) as fota:
+    with backend.client() as fota:
         responses = fota.with_raw_response.synchronize_device_firmware(ACC, devices)
     assert [r.status_code for r in responses] == [200, 200, 200]
     sent = [len(httpx.Response(200, content=r.http_response.request.content).json()["deviceList"]) for r in responses]
     assert sent == [100, 100, 50]
 
 
-def test_report_device_firmware(prism_url: str) -> None:
-    with sync_client(prism_url) as fota:
+def test_report_device_firmware(backend: Backend) -> None:
+    with backend.client() as fota:
         request = fota.report_device_firmware(ACC, DEVICES[0])
+        again = fota.report_device_firmware(ACC, DEVICES[0])
     assert request.account_name == ACC
-    assert request.request_id == "7a3c5e0e-31c3-4b1b-9a0f-2b6a2d3c9e11"
+    if backend.static:
+        assert request.request_id == SPEC_REQUEST_ID
+    else:  # a fresh request id each time
+        assert request.request_id and again.request_id and request.request_id != again.request_id
 
 
 @pytest.mark.anyio
-async def test_async_client_all_three_operations(prism_url: str) -> None:
-    async with async_client(prism_url) as fota:
+async def test_async_client_all_three_operations(backend: Backend) -> None:
+    devices = [str(990013907835573 + i) for i in range(230)]
+    async with backend.async_client() as fota:
         packages = await fota.list_available_firmware(ACC, protocol="OMA-DM")
-        result = await fota.synchronize_device_firmware(ACC, [str(990013907835573 + i) for i in range(230)])
+        result = await fota.synchronize_device_firmware(ACC, devices)
         request = await fota.report_device_firmware(ACC, DEVICES[1])
         raw = await fota.with_raw_response.report_device_firmware(ACC, DEVICES[1])
-    assert packages[0].protocol is Protocol.LWM2M
-    assert len(result.devices) == 6  # three chunks, each answered by the spec's two-device example
+    # Prism answers its LWM2M example whatever the filter; the fake filters.
+    assert packages[0].protocol is (Protocol.LWM2M if backend.static else Protocol.OMA_DM)
+    assert len(result.devices) == backend.synchronized_count(devices, chunks=3)
     assert request.request_id
     assert raw.status_code == 200
-    assert raw.parsed == request
+    assert raw.parsed.account_name == request.account_name == ACC
 
 
 @pytest.mark.parametrize(("code", "error_class"), sorted(ERROR_CLASSES.items()))
-def test_declared_errors_map_to_their_class(prism_url: str, code: int, error_class: type[tf.APIStatusError]) -> None:
-    with sync_client(prism_url, max_retries=0) as fota, pytest.raises(error_class) as caught:
-        fota.report_device_firmware(ACC, DEVICES[0], extra_headers={"Prefer": f"code={code}"})
+def test_declared_errors_map_to_their_class(backend: Backend, code: int, error_class: type[tf.APIStatusError]) -> None:
+    with backend.client(max_retries=0) as fota, pytest.raises(error_class) as caught:
+        fota.report_device_firmware(ACC, DEVICES[0], extra_headers=backend.error(code))
     error = caught.value
     assert type(error) is error_class
     assert error.status_code == code
@@ -129,16 +133,16 @@ def test_declared_errors_map_to_their_class(prism_url: str, code: int, error_cla
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("code", [400, 404, 429, 503])
-async def test_declared_errors_map_to_their_class_async(prism_url: str, code: int) -> None:
-    async with async_client(prism_url, max_retries=0) as fota:
+async def test_declared_errors_map_to_their_class_async(backend: Backend, code: int) -> None:
+    async with backend.async_client(max_retries=0) as fota:
         with pytest.raises(ERROR_CLASSES[code]) as caught:
-            await fota.list_available_firmware(ACC, extra_headers={"Prefer": f"code={code}"})
+            await fota.list_available_firmware(ACC, extra_headers=backend.error(code))
     assert caught.value.status_code == code
 
 
-def test_rate_limit_carries_retry_after_from_the_mock(prism_url: str) -> None:
-    with sync_client(prism_url, max_retries=0) as fota, pytest.raises(tf.RateLimitError) as caught:
-        fota.list_available_firmware(ACC, extra_headers={"Prefer": "code=429"})
+def test_rate_limit_carries_retry_after_from_the_mock(backend: Backend) -> None:
+    with backend.client(max_retries=0) as fota, pytest.raises(tf.RateLimitError) as caught:
+        fota.list_available_firmware(ACC, extra_headers=backend.error(429))
     assert caught.value.retry_after == 2.0
 
 
@@ -151,13 +155,14 @@ def test_rate_limit_carries_retry_after_from_the_mock(prism_url: str) -> None:
     ],
     ids=["no-bearer", "no-m2m-token", "basic-instead-of-bearer"],
 )
-def test_mock_refuses_a_request_missing_either_auth_header(prism_url: str, headers: dict[str, str]) -> None:
-    response = httpx.get(f"{prism_url}/firmware/{ACC}", params={"protocol": "all"}, headers=headers)
+def test_mock_refuses_a_request_missing_either_auth_header(backend: Backend, headers: dict[str, str]) -> None:
+    with backend.http() as http:
+        response = http.get(f"/firmware/{ACC}", params={"protocol": "all"}, headers=headers)
     assert response.status_code == 401
 
 
-def test_the_client_sends_both_auth_headers(prism_url: str) -> None:
-    with sync_client(prism_url) as fota:
+def test_the_client_sends_both_auth_headers(backend: Backend) -> None:
+    with backend.client() as fota:
         raw = fota.with_raw_response.list_available_firmware(ACC)
     sent = raw.http_response.request.headers
     assert sent["Authorization"] == "Bearer contract-access"
