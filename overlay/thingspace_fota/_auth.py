@@ -192,25 +192,36 @@ def resolve_auth(
     return StaticTokens(access_token, m2m_token)
 
 
-def _static_headers(access_token: object, m2m_token: object) -> Headers | None:
-    """The headers of two static tokens, checked; None when either is a callable (asked before each request)."""
-    if callable(access_token) or callable(m2m_token):
-        return None
-    return auth_headers(checked_token(access_token, "access_token"), checked_token(m2m_token, "m2m_token"))
+class _TokenSources:
+    """What the sync and async token-callables sources share: the two sources, the static headers, the repr."""
 
-
-class TokenCallablesAuth:
-    """Static tokens, or callables that supply them (called before every request and again after a 401)."""
-
-    def __init__(self, access_token: TokenSource, m2m_token: TokenSource) -> None:
+    def __init__(self, access_token: AsyncTokenSource, m2m_token: AsyncTokenSource) -> None:
         self._access = access_token
         self._m2m = m2m_token
         # Two static tokens make the same headers for every request: checked and built once.
-        self._static = _static_headers(access_token, m2m_token)
+        self._static: Headers | None = None
+        if not callable(access_token) and not callable(m2m_token):
+            self._static = auth_headers(
+                checked_token(access_token, "access_token"), checked_token(m2m_token, "m2m_token")
+            )
 
     def __repr__(self) -> str:
         kinds = ("callable" if callable(s) else "static" for s in (self._access, self._m2m))
-        return "TokenCallablesAuth(access_token={}, m2m_token={})".format(*kinds)
+        return "{}(access_token={}, m2m_token={})".format(type(self).__name__, *kinds)
+
+    def _renewable(self) -> bool:
+        # Only a callable can hand out a new token; retrying a static one would be refused again.
+        return callable(self._access) or callable(self._m2m)
+
+    def accepted(self, headers: Headers) -> None:
+        return None
+
+
+class TokenCallablesAuth(_TokenSources):
+    """Static tokens, or callables that supply them (called before every request and again after a 401)."""
+
+    def __init__(self, access_token: TokenSource, m2m_token: TokenSource) -> None:
+        super().__init__(access_token, m2m_token)
 
     def headers(self) -> Headers:
         if self._static is not None:
@@ -220,28 +231,14 @@ class TokenCallablesAuth:
         return auth_headers(checked_token(access, "access_token"), checked_token(m2m, "m2m_token"))
 
     def renew(self, rejected: Headers) -> bool:
-        # Only a callable can hand out a new token; retrying a static one would be refused again.
-        return callable(self._access) or callable(self._m2m)
-
-    def accepted(self, headers: Headers) -> None:
-        return None
+        return self._renewable()
 
     def close(self) -> None:
         return None
 
 
-class AsyncTokenCallablesAuth:
+class AsyncTokenCallablesAuth(_TokenSources):
     """The async twin of TokenCallablesAuth; the callables may be plain functions or coroutine functions."""
-
-    def __init__(self, access_token: AsyncTokenSource, m2m_token: AsyncTokenSource) -> None:
-        self._access = access_token
-        self._m2m = m2m_token
-        # As TokenCallablesAuth: two static tokens make the same headers for every request, checked and built once.
-        self._static = _static_headers(access_token, m2m_token)
-
-    def __repr__(self) -> str:
-        kinds = ("callable" if callable(s) else "static" for s in (self._access, self._m2m))
-        return "AsyncTokenCallablesAuth(access_token={}, m2m_token={})".format(*kinds)
 
     @staticmethod
     async def _get(source: AsyncTokenSource, argument: str) -> str:
@@ -256,11 +253,7 @@ class AsyncTokenCallablesAuth:
         return auth_headers(await self._get(self._access, "access_token"), await self._get(self._m2m, "m2m_token"))
 
     async def renew(self, rejected: Headers) -> bool:
-        # Only a callable can hand out a new token; retrying a static one would be refused again.
-        return callable(self._access) or callable(self._m2m)
-
-    def accepted(self, headers: Headers) -> None:
-        return None
+        return self._renewable()
 
     async def aclose(self) -> None:
         return None
