@@ -9,7 +9,7 @@ REDOCLY := node_modules/.bin/redocly
 SPECS := $(wildcard openapi/*.yaml)
 SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
 
-.PHONY: help setup generate check-generated lint lint-spec test pytest docs mock demo bench clean
+.PHONY: help setup generate check-generated check-api api-baseline lint lint-spec test pytest docs mock demo bench clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -32,6 +32,12 @@ generate: $(VENV)/.installed  ## Regenerate generated/ from the specs under open
 check-generated: $(VENV)/.installed  ## Fail with a diff when generated/ is not what the specs make.
 	scripts/check-generated.sh
 
+check-api: $(VENV)/.installed  ## Fail, naming each break, when the public API lost a name, method or parameter.
+	$(BIN)/python scripts/check_api.py check
+
+api-baseline: $(VENV)/.installed  ## Refresh api/thingspace_fota.json: only for a release whose notes announce the break.
+	$(BIN)/python scripts/check_api.py baseline
+
 lint-spec: setup  ## Lint the specs (Redocly, strict; openapi-spec-validator).
 	$(REDOCLY) lint --config redocly.yaml $(SPECS) 2> >(grep -v -E '^\s*[║╔╚]' >&2)
 	$(BIN)/openapi-spec-validator --errors all $(SPECS)
@@ -53,7 +59,7 @@ docs: $(VENV)/.docs-installed  ## Build the HTML documentation into site/ strict
 pytest: setup $(VENV)/.docs-installed  ## Run the test suite only.
 	$(BIN)/pytest
 
-test: lint check-generated docs pytest  ## Everything CI runs: lint, generated check, strict docs build, tests.
+test: lint check-generated check-api docs pytest  ## Everything CI runs: lint, generated check, API gate, strict docs build, tests.
 
 mock: setup  ## Prism mocks of the FOTA spec (PORT=4010) and the auth spec (AUTH_PORT=4011) in the foreground.
 	$(BIN)/python scripts/mock.py

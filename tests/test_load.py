@@ -15,7 +15,8 @@ import pytest
 from faultserver import ACC, FaultServer, make_client
 
 from thingspace_fota import AsyncFotaClient, FirmwareReportRequest, FotaClient
-from thingspace_fota._base_client import DEFAULT_TIMEOUT, ClientSettings
+from thingspace_fota._constants import DEFAULT_TIMEOUT
+from thingspace_fota._settings import ClientSettings
 from thingspace_fota._transports import GatedTransport
 
 CALLS = 2_000

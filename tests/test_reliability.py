@@ -30,7 +30,7 @@ from faultserver import (
 
 import thingspace_fota as tf
 from mockserver import free_port
-from thingspace_fota._base_client import backoff_delay, parse_retry_after
+from thingspace_fota._retries import backoff_delay, parse_retry_after
 
 DEVICE = "990013907835573"
 SLACK = 0.05  # clock granularity allowance on lower bounds

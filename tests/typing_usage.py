@@ -5,6 +5,7 @@ It is also imported by tests/test_overlay_contract.py, which runs ``use_sync`` a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from thingspace_fota import (
@@ -16,6 +17,7 @@ from thingspace_fota import (
     FirmwarePackage,
     FirmwareReportRequest,
     FotaClient,
+    FotaError,
     LoginRefusedError,
     PartialSyncError,
     Protocol,
@@ -73,3 +75,19 @@ def use_credentials(base_url: str, auth_base_url: str) -> FirmwareReportRequest:
             raise RuntimeError("fix the credentials and make a new client") from error
         except ClientCredentialsRefusedError as error:
             raise RuntimeError("check client id and secret") from error
+
+
+async def use_progress_and_fan_out(base_url: str) -> dict[str, FirmwareReportRequest | FotaError]:
+    """Type-checked only: the progress hook, the report fan-out and the raw chunk responses."""
+    done: list[str] = []
+
+    def on_progress(device_ids: Sequence[str], error: FotaError | None) -> None:
+        if error is None:
+            done.extend(device_ids)
+
+    async with AsyncFotaClient(base_url=base_url, access_token="token", m2m_token="session") as fota:
+        chunks: list[APIResponse[DeviceFirmwareList]] = await fota.with_raw_response.synchronize_device_firmware(
+            "0000123456-00001", ["990013907835573"], batch_size=50, on_progress=on_progress
+        )
+        assert chunks[0].parsed.devices
+        return await fota.report_device_firmware_many("0000123456-00001", done, on_progress=on_progress)

@@ -6,8 +6,8 @@ with FotaClient(client_id="...", client_secret="...", username="...", password="
     packages = fota.list_available_firmware("0000123456-00001", protocol=Protocol.LWM2M)
 """
 
-from ._base_client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, STAGING_AUTH_BASE_URL, STAGING_BASE_URL
 from ._client import AsyncFotaClient, FotaClient
+from ._constants import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, STAGING_AUTH_BASE_URL, STAGING_BASE_URL
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,

@@ -7,30 +7,30 @@ what it can; the client then retries that call once.
 Three sources: static tokens, callables that supply them (:class:`TokenCallablesAuth`), and credentials, from
 which :class:`CredentialsAuth` / :class:`AsyncCredentialsAuth` run the whole flow: an OAuth token from the client
 id and secret, then an M2M session from the user name and password. Their token and login requests go through
-the same ``_Call`` machinery as FOTA calls (timeouts, logging, retries of connection errors and 5xx), except that
+the same ``Call`` machinery as FOTA calls (timeouts, logging, retries of connection errors and 5xx), except that
 a refused login is never retried: ThingSpace locks a contact after 5 failed logins.
 
 Why not Authlib or httpx-auth: neither covers the session login, which needs the same caching and single flight
 as the OAuth token; both send the token request outside this library's retry, timeout and logging machinery and
 raise their own exception types; Authlib's httpx clients replace the user's ``http_client``; httpx-auth keeps a
 process-wide token cache. The flow is two POSTs, so it is written here, sync and async alike, with one state
-machine (:class:`_TokenCache`) and two thin drivers, as ``_Call`` does for FOTA calls.
+machine (:class:`_TokenCache`) and two thin drivers, as ``Call`` does for FOTA calls.
 """
 
 from __future__ import annotations
 
 import base64
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Protocol as _Protocol
 
 import attrs
 
 from . import _validation as check
-from ._base_client import DEFAULT_AUTH_BASE_URL
+from ._base_client import AsyncCallAuth, CallAuth, Headers
+from ._constants import DEFAULT_AUTH_BASE_URL
 from ._exceptions import InvalidInputError
 
-Headers = Mapping[str, str]
 TokenSource = str | Callable[[], str]
 AsyncTokenSource = str | Callable[[], str] | Callable[[], Awaitable[str]]
 
@@ -39,40 +39,16 @@ TOKEN_ARGUMENTS = ("access_token", "m2m_token")
 CREDENTIAL_ARGUMENTS = ("client_id", "client_secret", "username", "password")
 
 
-class SyncAuth(_Protocol):
-    """The auth source of a FotaClient."""
-
-    def headers(self) -> Headers:
-        """The auth headers for the next request."""
-        ...
-
-    def renew(self, rejected: Headers) -> bool:
-        """The API answered 401 to ``rejected``; renew and say whether a retry may succeed."""
-        ...
-
-    def accepted(self, headers: Headers) -> None:
-        """A call succeeded with ``headers``."""
-        ...
+class SyncAuth(CallAuth, _Protocol):
+    """The auth source of a FotaClient: what a call needs (:class:`CallAuth`), and ``close``."""
 
     def close(self) -> None:
         """Release what the source holds."""
         ...
 
 
-class AsyncAuth(_Protocol):
-    """The auth source of an AsyncFotaClient."""
-
-    async def headers(self) -> Headers:
-        """The auth headers for the next request."""
-        ...
-
-    async def renew(self, rejected: Headers) -> bool:
-        """The API answered 401 to ``rejected``; renew and say whether a retry may succeed."""
-        ...
-
-    def accepted(self, headers: Headers) -> None:
-        """A call succeeded with ``headers``."""
-        ...
+class AsyncAuth(AsyncCallAuth, _Protocol):
+    """The auth source of an AsyncFotaClient: what a call needs (:class:`AsyncCallAuth`), and ``aclose``."""
 
     async def aclose(self) -> None:
         """Release what the source holds."""
@@ -121,8 +97,9 @@ def _secret_text(value: object, argument: str) -> str:
     return value
 
 
-def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def names(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: argument or variable names for a message."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 class Credentials:
@@ -176,16 +153,16 @@ def resolve_auth(
     given_credentials = [name for name, value in credentials.items() if value is not None]
     if given_tokens and given_credentials:
         raise InvalidInputError(
-            _names(given_tokens),
-            f"cannot be combined with {_names(given_credentials)}: authenticate with tokens (access_token and "
+            names(given_tokens),
+            f"cannot be combined with {names(given_credentials)}: authenticate with tokens (access_token and "
             "m2m_token) or with credentials (client_id, client_secret, username and password), not both",
         )
     if given_credentials:
         missing = [name for name in CREDENTIAL_ARGUMENTS if credentials[name] is None]
         if missing:
             raise InvalidInputError(
-                _names(missing),
-                f"required with {_names(given_credentials)}: the credentials flow needs client_id, "
+                names(missing),
+                f"required with {names(given_credentials)}: the credentials flow needs client_id, "
                 "client_secret, username and password",
             )
         checked_id = checked_token(client_id, "client_id")
@@ -209,16 +186,16 @@ def resolve_auth(
         )
     missing = [name for name in TOKEN_ARGUMENTS if tokens[name] is None]
     if missing:
-        raise InvalidInputError(_names(missing), "required: both tokens must be given (a string or a callable)")
+        raise InvalidInputError(names(missing), "required: both tokens must be given (a string or a callable)")
     check_token_source(access_token, "access_token")
     check_token_source(m2m_token, "m2m_token")
     return StaticTokens(access_token, m2m_token)
 
 
-class TokenCallablesAuth:
-    """Static tokens, or callables that supply them (called before every request and again after a 401)."""
+class _TokenSources:
+    """What the sync and async token-callables sources share: the two sources, the static headers, the repr."""
 
-    def __init__(self, access_token: TokenSource, m2m_token: TokenSource) -> None:
+    def __init__(self, access_token: AsyncTokenSource, m2m_token: AsyncTokenSource) -> None:
         self._access = access_token
         self._m2m = m2m_token
         # Two static tokens make the same headers for every request: checked and built once.
@@ -230,7 +207,21 @@ class TokenCallablesAuth:
 
     def __repr__(self) -> str:
         kinds = ("callable" if callable(s) else "static" for s in (self._access, self._m2m))
-        return "TokenCallablesAuth(access_token={}, m2m_token={})".format(*kinds)
+        return "{}(access_token={}, m2m_token={})".format(type(self).__name__, *kinds)
+
+    def _renewable(self) -> bool:
+        # Only a callable can hand out a new token; retrying a static one would be refused again.
+        return callable(self._access) or callable(self._m2m)
+
+    def accepted(self, headers: Headers) -> None:
+        return None
+
+
+class TokenCallablesAuth(_TokenSources):
+    """Static tokens, or callables that supply them (called before every request and again after a 401)."""
+
+    def __init__(self, access_token: TokenSource, m2m_token: TokenSource) -> None:
+        super().__init__(access_token, m2m_token)
 
     def headers(self) -> Headers:
         if self._static is not None:
@@ -240,26 +231,14 @@ class TokenCallablesAuth:
         return auth_headers(checked_token(access, "access_token"), checked_token(m2m, "m2m_token"))
 
     def renew(self, rejected: Headers) -> bool:
-        # Only a callable can hand out a new token; retrying a static one would be refused again.
-        return callable(self._access) or callable(self._m2m)
-
-    def accepted(self, headers: Headers) -> None:
-        return None
+        return self._renewable()
 
     def close(self) -> None:
         return None
 
 
-class AsyncTokenCallablesAuth:
+class AsyncTokenCallablesAuth(_TokenSources):
     """The async twin of TokenCallablesAuth; the callables may be plain functions or coroutine functions."""
-
-    def __init__(self, access_token: AsyncTokenSource, m2m_token: AsyncTokenSource) -> None:
-        self._access = access_token
-        self._m2m = m2m_token
-
-    def __repr__(self) -> str:
-        kinds = ("callable" if callable(s) else "static" for s in (self._access, self._m2m))
-        return "AsyncTokenCallablesAuth(access_token={}, m2m_token={})".format(*kinds)
 
     @staticmethod
     async def _get(source: AsyncTokenSource, argument: str) -> str:
@@ -269,13 +248,12 @@ class AsyncTokenCallablesAuth:
         return checked_token(value, argument)
 
     async def headers(self) -> Headers:
+        if self._static is not None:
+            return self._static
         return auth_headers(await self._get(self._access, "access_token"), await self._get(self._m2m, "m2m_token"))
 
     async def renew(self, rejected: Headers) -> bool:
-        return callable(self._access) or callable(self._m2m)
-
-    def accepted(self, headers: Headers) -> None:
-        return None
+        return self._renewable()
 
     async def aclose(self) -> None:
         return None

@@ -1,28 +1,31 @@
 """The two calls of the credentials flow: the OAuth token and the M2M session login.
 
-As in ``_operations.py``, the generated modules' ``_get_kwargs`` build method, path, body and content type from
-``openapi/thingspace-auth.yaml``; the generated models' ``from_dict`` decode the answers. Nothing here ever puts a
-secret into an error message: a shape error names the field and the JSON type only.
+As in ``_operations.py``, the generated code (through the ``_generated`` adapter) builds method, path, body and
+content type from ``openapi/thingspace-auth.yaml``; the generated models' ``from_dict`` decode the answers.
+Nothing here ever puts a secret into an error message: a shape error names the field and the JSON type only.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from thingspace_auth_generated.api.oauth import get_access_token as _token
-from thingspace_auth_generated.api.session import log_in as _login
-from thingspace_auth_generated.models import LogInRequest as _GenLogInRequest
-from thingspace_auth_generated.models import LogInResult as _GenLogInResult
-from thingspace_auth_generated.models import OAuthToken as _GenOAuthToken
-from thingspace_auth_generated.models import TokenRequest as _GenTokenRequest
-from thingspace_auth_generated.types import Unset
+if TYPE_CHECKING:
+    from thingspace_auth_generated.models import LogInResult as _GenLogInResult
+    from thingspace_auth_generated.models import OAuthToken as _GenOAuthToken
 
 from ._auth import is_header_token
 from ._exceptions import describe_json
-from ._operations import Operation, ShapeError, _decode
+from ._generated import Operation, load
+from ._operations import ShapeError, decode
+
+
+def models() -> ModuleType:
+    """The generated auth models (imported on first use)."""
+    return load("thingspace_auth_generated.models")
 
 
 @attrs.frozen
@@ -44,7 +47,7 @@ def _header_value(value: object, field: str) -> str:
 
 def parse_access_token(data: object) -> AccessToken:
     """The token endpoint's answer; only bearer tokens can be used."""
-    gen: _GenOAuthToken = _decode(_GenOAuthToken, data, "the token response")
+    gen: _GenOAuthToken = decode(models().OAuthToken, data, "the token response")
     value = _header_value(gen.access_token, "access_token")
     if not isinstance(gen.token_type, str) or gen.token_type.lower() != "bearer":
         raise ShapeError("field 'token_type' must be 'bearer'")
@@ -53,7 +56,7 @@ def parse_access_token(data: object) -> AccessToken:
 
 def _lifetime(value: object) -> float | None:
     """``expires_in`` in seconds: a number, or a numeric string as some servers send; None when absent."""
-    if isinstance(value, Unset) or value is None:
+    if value is None or isinstance(value, load("thingspace_auth_generated.types").Unset):
         return None
     seconds: float | None = None
     if isinstance(value, str):
@@ -70,19 +73,21 @@ def _lifetime(value: object) -> float | None:
 
 def parse_session_token(data: object) -> str:
     """The login's answer: the session token."""
-    gen: _GenLogInResult = _decode(_GenLogInResult, data, "the login response")
+    gen: _GenLogInResult = decode(models().LogInResult, data, "the login response")
     return _header_value(gen.session_token, "sessionToken")
 
 
-GET_ACCESS_TOKEN = Operation("get_access_token", "POST", "/ts/v1/oauth2/token", parse_access_token)
-LOG_IN = Operation("log_in", "POST", "/m2m/v1/session/login", parse_session_token)
+GET_ACCESS_TOKEN = Operation(
+    "get_access_token", "thingspace_auth_generated.api.oauth.get_access_token", parse_access_token
+)
+LOG_IN = Operation("log_in", "thingspace_auth_generated.api.session.log_in", parse_session_token)
 
 
 def access_token_request() -> dict[str, Any]:
     """httpx request arguments of the token call (form body ``grant_type=client_credentials``)."""
-    return _token._get_kwargs(body=_GenTokenRequest(grant_type="client_credentials"))
+    return GET_ACCESS_TOKEN.build(body=models().TokenRequest(grant_type="client_credentials"))
 
 
 def login_request(username: str, password: str) -> dict[str, Any]:
     """httpx request arguments of the login call (JSON ``{"username", "password"}``)."""
-    return _login._get_kwargs(body=_GenLogInRequest(username=username, password=password))
+    return LOG_IN.build(body=models().LogInRequest(username=username, password=password))

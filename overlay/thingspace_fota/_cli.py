@@ -4,6 +4,10 @@ Exit codes: 0 success; 1 API error; 2 bad input or configuration; 3 partial fail
 go to ``--leftover FILE`` or to stderr, so that ``--from-file`` can finish the job). Secrets come only from the
 environment or ``--env-file`` and are never printed: messages are built from exception classes, statuses and the
 server's ``errorCode``/``errorMessage``, never from header or environment values.
+
+The command line is a thin layer over the library: it parses arguments, formats results and writes files. The
+checks of its options are the library's (``_validation``), the batching, progress and report fan-out are the
+clients' (``synchronize_device_firmware(on_progress=...)``, ``report_device_firmware_many``).
 """
 
 from __future__ import annotations
@@ -23,29 +27,23 @@ from typing import Any
 
 from . import _validation as check
 from ._client import AsyncFotaClient, FotaClient
+from ._constants import DEFAULT_MAX_CONCURRENCY, MAX_BATCH_SIZE
 from ._exceptions import (
-    APIConnectionError,
     APIStatusError,
-    AuthenticationError,
     FotaError,
     InvalidInputError,
     PartialSyncError,
-    PermissionDeniedError,
-    RateLimitError,
     ResponseValidationError,
 )
 from ._logs import setup_from_env
 from ._models import DeviceFirmware, FirmwarePackage, FirmwareReportRequest, Protocol
-from ._validation import MAX_BATCH_SIZE
 from ._version import __version__
 
 PROG = "thingspace-fota"
 EXIT_OK, EXIT_API_ERROR, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-DEFAULT_CONCURRENCY = 8
+# The command line's own ceiling of --concurrency (the library's max_concurrency has none).
 MAX_CONCURRENCY = 64
 ENV_PREFIX = "THINGSPACE_"
-# After one of these, further reports would fail the same way: stop starting new ones.
-_STOP_REPORTS = (AuthenticationError, PermissionDeniedError, APIConnectionError, RateLimitError, InvalidInputError)
 # InvalidInputError arguments of the client that have a command-line option of their own.
 _OPTION_NAMES = {"base_url": "--base-url", "timeout": "--timeout", "max_retries": "--max-retries"}
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -54,49 +52,44 @@ _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # ---------------------------------------------------------------------------------------------------- arguments
 
 
-def _positive_seconds(text: str) -> float:
+def _checked(parse: Callable[[str], Any], text: str, problem: str) -> Any:
+    """``parse(text)``, the library's check inside it; an argparse error with the check's problem, or ``problem``
+    when the text does not even convert."""
     try:
-        value = float(text)
+        return parse(text)
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(exc.problem) from None
     except ValueError:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
+        raise argparse.ArgumentTypeError(problem) from None
+
+
+def _positive_seconds(text: str) -> float:
+    return float(_checked(lambda t: check.seconds(float(t), "seconds"), text, "must be a positive number of seconds"))
 
 
 def _int_between(minimum: int, maximum: int | None) -> Callable[[str], int]:
-    bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer {bounds}") from None
-        if value < minimum or (maximum is not None and value > maximum):
-            raise argparse.ArgumentTypeError(f"must be an integer {bounds}")
-        return value
+        return int(
+            _checked(
+                lambda t: check.positive_int(int(t), "N", minimum=minimum, maximum=maximum), text, "must be an integer"
+            )
+        )
 
     return parse
 
 
 def _protocol(text: str) -> Protocol:
-    try:
-        return Protocol(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"unknown protocol {text[:40]!r}; expected LWM2M, OMA-DM (OMD-DM), HTTP or all"
-        ) from None
+    protocol: Protocol = _checked(check.protocol, text, "unknown protocol")
+    return protocol
 
 
 def _header(text: str) -> tuple[str, str]:
     # The value is never echoed: a header may carry a secret.
     name, sep, value = text.partition(":")
-    name = name.strip()
-    if not sep or not name or any(ch.isspace() or not ch.isprintable() for ch in name):
+    if not sep:
         raise argparse.ArgumentTypeError("must be NAME:VALUE, e.g. 'Prefer: code=404'")
-    if name.lower() in {"authorization", "vz-m2m-token"}:
-        raise argparse.ArgumentTypeError(f"{name} is set from the environment (THINGSPACE_*), never by --header")
-    return name, value.strip()
+    [(name, value)] = _checked(lambda t: check.headers({name.strip(): value.strip()}, "--header"), text, "").items()
+    return name, value
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -181,9 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument(
         "--concurrency",
         type=_int_between(1, MAX_CONCURRENCY),
-        default=DEFAULT_CONCURRENCY,
+        default=DEFAULT_MAX_CONCURRENCY,
         metavar="N",
-        help=f"reports in flight at once (1 to {MAX_CONCURRENCY}, default {DEFAULT_CONCURRENCY})",
+        help=f"reports in flight at once (1 to {MAX_CONCURRENCY}, default {DEFAULT_MAX_CONCURRENCY})",
     )
     report_cmd.set_defaults(handler=_run_report, id_name="DEVICE_ID")
     return parser
@@ -479,27 +472,36 @@ def _run_sync(args: argparse.Namespace, con: _Console) -> int:
     account = check.identifier(args.account, "ACC")
     ids = _collect_ids(args)
     batch_size: int = args.batch_size
-    batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
     account_name, devices = account, list[DeviceFirmware]()
     pending: list[str] = []
     errors: list[tuple[str, FotaError]] = []
-    progress = _Progress("sync", len(ids), worth_showing=len(batches) > 1)
+    chunk_count = math.ceil(len(ids) / batch_size)
+    progress = _Progress("sync", len(ids), worth_showing=chunk_count > 1)
+
+    def advance(chunk: Sequence[str], error: FotaError | None) -> None:
+        if error is None:
+            progress.advance(len(chunk))
+
     with FotaClient.from_env(**_client_overrides(args)) as fota:
-        for index, batch in enumerate(batches):
-            rest = [device_id for later in batches[index + 1 :] for device_id in later]
-            where = f"sync batch {index + 1}/{len(batches)} ({len(batch)} ids)"
-            try:
-                result = fota.synchronize_device_firmware(account, batch, batch_size=batch_size)
-            except PartialSyncError as exc:  # a batch is one request, but never lose ids if that changes
-                devices += exc.result.devices
-                pending, errors = [*exc.pending_device_ids, *rest], [(where, exc.error)]
-                break
-            except FotaError as exc:
-                pending, errors = [*batch, *rest], [(where, exc)]
-                break
-            account_name = result.account_name
-            devices += result.devices
-            progress.advance(len(batch))
+        try:
+            result = fota.synchronize_device_firmware(account, ids, batch_size=batch_size, on_progress=advance)
+        except InvalidInputError:
+            raise
+        except PartialSyncError as exc:
+            account_name, devices, pending, error = (
+                exc.result.account_name,
+                exc.result.devices,
+                exc.pending_device_ids,
+                exc.error,
+            )
+        except FotaError as exc:
+            pending, error = ids, exc
+        else:
+            account_name, devices = result.account_name, result.devices
+        if pending:
+            failed = (len(ids) - len(pending)) // batch_size  # the chunks go in order: the first pending one failed
+            size = min(batch_size, len(pending))
+            errors = [(f"sync batch {failed + 1}/{chunk_count} ({size} ids)", error)]
     progress.finish()
     if con.json_mode:
         con.document(
@@ -521,36 +523,21 @@ def _run_sync(args: argparse.Namespace, con: _Console) -> int:
 
 
 async def _report_all(
-    account: str, ids: Sequence[str], overrides: dict[str, Any], concurrency: int, progress: _Progress
+    account: str, ids: Sequence[str], overrides: dict[str, Any], progress: _Progress
 ) -> dict[str, FirmwareReportRequest | FotaError]:
     """Each id's result or error; an id is missing when a failure that would repeat stopped the run first."""
-    outcomes: dict[str, FirmwareReportRequest | FotaError] = {}
-    queue = iter(ids)
-    stop = False
     async with AsyncFotaClient.from_env(**overrides) as fota:
-
-        async def worker() -> None:
-            nonlocal stop
-            for device_id in queue:  # one shared iterator: each id is taken by exactly one worker
-                if stop:
-                    return
-                try:
-                    outcomes[device_id] = await fota.report_device_firmware(account, device_id)
-                except FotaError as exc:
-                    outcomes[device_id] = exc
-                    stop = stop or isinstance(exc, _STOP_REPORTS)
-                progress.advance(1)
-
-        await asyncio.gather(*(worker() for _ in range(min(concurrency, len(ids)))))
-    return outcomes
+        return await fota.report_device_firmware_many(
+            account, ids, on_progress=lambda done, error: progress.advance(len(done))
+        )
 
 
 def _run_report(args: argparse.Namespace, con: _Console) -> int:
     account = check.identifier(args.account, "ACC")
     ids = _collect_ids(args)
-    overrides = _client_overrides(args)
+    overrides = {**_client_overrides(args), "max_concurrency": args.concurrency}
     progress = _Progress("report", len(ids), worth_showing=len(ids) > 1)
-    outcomes = asyncio.run(_report_all(account, ids, overrides, args.concurrency, progress))
+    outcomes = asyncio.run(_report_all(account, ids, overrides, progress))
     progress.finish()
     done = [(d, r) for d in ids if isinstance(r := outcomes.get(d), FirmwareReportRequest)]
     errors = [(f"device {d}", e) for d in ids if isinstance(e := outcomes.get(d), FotaError)]

@@ -1,11 +1,15 @@
-"""FotaClient and AsyncFotaClient: the three FOTA v3 operations with validation, auth, retries and batching."""
+"""FotaClient and AsyncFotaClient: the three FOTA v3 operations with validation, auth, retries and batching.
+
+Each operation is a plain method per client with its docstring, as openai-python writes its resources;
+``with_raw_response`` wraps those methods (``_response.py``), so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+import functools
+from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -21,102 +25,50 @@ from ._auth import (
     TokenSource,
     resolve_auth,
 )
-from ._base_client import (
+from ._base_client import Call, send, send_async
+from ._batching import (
+    ProgressHook,
+    call_progress,
+    chunk_progress,
+    chunks,
+    merge_chunks,
+    run_each,
+    run_each_async,
+    stop_on_any,
+    stop_on_repeating,
+)
+from ._constants import (
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_TIMEOUT,
-    ClientSettings,
-    RequestOptions,
-    _Call,
-    chunked,
-    merge_chunks,
-    merge_results,
-    send,
-    send_async,
+    MAX_BATCH_SIZE,
 )
 from ._env import client_kwargs_from_env
 from ._exceptions import FotaError, InvalidInputError
+from ._generated import Operation
 from ._models import APIResponse, DeviceFirmwareList, FirmwarePackage, FirmwareReportRequest, Protocol
 from ._operations import (
     LIST_AVAILABLE_FIRMWARE,
     REPORT_DEVICE_FIRMWARE,
     SYNCHRONIZE_DEVICE_FIRMWARE,
-    Operation,
     list_request,
     report_request,
     synchronize_request,
 )
-from ._validation import MAX_BATCH_SIZE
+from ._response import (
+    async_to_raw_chunks_wrapper,
+    async_to_raw_response_wrapper,
+    merged,
+    parsed,
+    to_raw_chunks_wrapper,
+    to_raw_response_wrapper,
+)
+from ._settings import ClientSettings, RequestOptions
 
 T = TypeVar("T")
-_S = TypeVar("_S")
-_R = TypeVar("_R")
-_P = ParamSpec("_P")
-DEFAULT_MAX_CONCURRENCY = 8
-_Outcome = APIResponse[DeviceFirmwareList] | FotaError | None
-
-
-# Each operation is written once per client, as the method that returns APIResponse (what with_raw_response
-# exposes); the plain public method is derived from it, with the same signature, so the two cannot drift apart.
-def _describe(method: Callable[..., Any], raw: Callable[..., Any], name: str, doc: str, returns: str) -> None:
-    """Give a derived method its public name, docstring and signature (for help() and IDEs)."""
-    method.__name__ = name
-    method.__qualname__ = raw.__qualname__.replace(raw.__name__, name)
-    method.__doc__ = doc
-    method.__signature__ = inspect.signature(raw).replace(return_annotation=returns)  # type: ignore[attr-defined]
-
-
-def _parsed(
-    raw: Callable[Concatenate[_S, _P], APIResponse[_R]], name: str, doc: str, returns: str
-) -> Callable[Concatenate[_S, _P], _R]:
-    def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        return raw(self, *args, **kwargs).parsed
-
-    _describe(method, raw, name, doc, returns)
-    return method
-
-
-def _aparsed(
-    raw: Callable[Concatenate[_S, _P], Awaitable[APIResponse[_R]]], name: str, doc: str, returns: str
-) -> Callable[Concatenate[_S, _P], Coroutine[Any, Any, _R]]:
-    async def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        return (await raw(self, *args, **kwargs)).parsed
-
-    _describe(method, raw, name, doc, returns)
-    return method
-
-
-def _merged(
-    raw: Callable[Concatenate[_S, _P], list[APIResponse[DeviceFirmwareList]]], doc: str
-) -> Callable[Concatenate[_S, _P], DeviceFirmwareList]:
-    def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> DeviceFirmwareList:
-        responses = raw(self, *args, **kwargs)
-        return merge_results(responses)
-
-    _describe(method, raw, "synchronize_device_firmware", doc, "DeviceFirmwareList")
-    return method
-
-
-def _amerged(
-    raw: Callable[Concatenate[_S, _P], Awaitable[list[APIResponse[DeviceFirmwareList]]]], doc: str
-) -> Callable[Concatenate[_S, _P], Coroutine[Any, Any, DeviceFirmwareList]]:
-    async def method(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> DeviceFirmwareList:
-        responses = await raw(self, *args, **kwargs)
-        return merge_results(responses)
-
-    _describe(method, raw, "synchronize_device_firmware", doc, "DeviceFirmwareList")
-    return method
-
-
-_LIST_DOC = """List the firmware packages available to an account, filtered by ``protocol`` (default: all)."""
-_SYNC_DOC = """Synchronize ThingSpace with the FOTA server for any number of devices and return their firmware.
-
-Duplicate ids are sent once. Ids go in chunks of ``batch_size`` (at most 100, the API's limit); the results are
-merged in request order. If a chunk fails after others succeeded, :class:`PartialSyncError` carries the results
-that arrived and the ids still to synchronise."""
-_REPORT_DOC = """Ask one device to report its firmware asynchronously; the result carries the request id."""
 
 
 def _check_http_client(value: object, expected: type[Any]) -> None:
@@ -242,17 +194,17 @@ class FotaClient(_ClientBase):
         self.close()
 
     def close(self) -> None:
-        """Close the connection pool (unless it was passed in as ``http_client``)."""
+        """Close the connection pool (unless it was passed in as ``http_client``); forget any cached tokens."""
         self._auth.close()
         if self._owns_http:
             self._http.close()
 
-    @property
+    @functools.cached_property
     def with_raw_response(self) -> FotaClientWithRawResponse:
         """The same methods, returning :class:`APIResponse` objects with status and headers."""
         return FotaClientWithRawResponse(self)
 
-    def _list_raw(
+    def list_available_firmware(
         self,
         account_id: str,
         *,
@@ -260,37 +212,45 @@ class FotaClient(_ClientBase):
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> APIResponse[list[FirmwarePackage]]:
-        """As ``list_available_firmware``, with the HTTP response."""
+    ) -> list[FirmwarePackage]:
+        """List the firmware packages available to an account, filtered by ``protocol`` (default: all).
+
+        ``protocol`` is a :class:`Protocol` or its name or wire value in any case. ``max_retries``, ``timeout``
+        and ``extra_headers`` override the client's settings for this call.
+        """
         options = self._settings.options(max_retries, timeout, extra_headers)
         request = list_request(check.identifier(account_id, "account_id"), check.protocol(protocol))
-        return self._request(LIST_AVAILABLE_FIRMWARE, request, options)
+        return parsed(self._request(LIST_AVAILABLE_FIRMWARE, request, options))
 
-    def _synchronize_raw(
+    def synchronize_device_firmware(
         self,
         account_id: str,
         device_ids: Iterable[str],
         *,
         batch_size: int = MAX_BATCH_SIZE,
+        on_progress: ProgressHook | None = None,
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[APIResponse[DeviceFirmwareList]]:
-        """As ``synchronize_device_firmware``, with one HTTP response per chunk; the chunks go one after another."""
-        options = self._settings.options(max_retries, timeout, extra_headers)
-        account, chunks = _chunks(account_id, device_ids, batch_size)
-        outcomes: list[_Outcome] = [None] * len(chunks)
-        for index, chunk in enumerate(chunks):
-            try:
-                outcomes[index] = self._request(
-                    SYNCHRONIZE_DEVICE_FIRMWARE, synchronize_request(account, chunk), options
-                )
-            except FotaError as exc:
-                outcomes[index] = exc
-                break
-        return merge_chunks(chunks, outcomes, account)
+    ) -> DeviceFirmwareList:
+        """Synchronize ThingSpace with the FOTA server for any number of devices and return their firmware.
 
-    def _report_raw(
+        Duplicate ids are sent once. Ids go in chunks of ``batch_size`` (at most 100, the API's limit), one after
+        another; the results are merged in request order. If a chunk fails after others succeeded,
+        :class:`PartialSyncError` carries the results that arrived and the ids still to synchronise.
+        ``on_progress(device_ids, error)`` is called after each chunk with its ids and None, or the error it
+        ended with.
+        """
+        options = self._settings.options(max_retries, timeout, extra_headers)
+        account, planned = chunks(account_id, device_ids, batch_size)
+
+        def sync_chunk(chunk: list[str]) -> APIResponse[DeviceFirmwareList]:
+            return self._request(SYNCHRONIZE_DEVICE_FIRMWARE, synchronize_request(account, chunk), options)
+
+        outcomes = run_each(planned, sync_chunk, stop=stop_on_any, done=chunk_progress(on_progress))
+        return merged(merge_chunks(planned, outcomes))
+
+    def report_device_firmware(
         self,
         account_id: str,
         device_id: str,
@@ -298,19 +258,44 @@ class FotaClient(_ClientBase):
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> APIResponse[FirmwareReportRequest]:
-        """As ``report_device_firmware``, with the HTTP response."""
+    ) -> FirmwareReportRequest:
+        """Ask one device to report its firmware asynchronously; the result carries the request id."""
         options = self._settings.options(max_retries, timeout, extra_headers)
         request = report_request(check.identifier(account_id, "account_id"), check.identifier(device_id, "device_id"))
-        return self._request(REPORT_DEVICE_FIRMWARE, request, options)
+        return parsed(self._request(REPORT_DEVICE_FIRMWARE, request, options))
 
-    list_available_firmware = _parsed(_list_raw, "list_available_firmware", _LIST_DOC, "list[FirmwarePackage]")
-    synchronize_device_firmware = _merged(_synchronize_raw, _SYNC_DOC)
-    report_device_firmware = _parsed(_report_raw, "report_device_firmware", _REPORT_DOC, "FirmwareReportRequest")
+    def report_device_firmware_many(
+        self,
+        account_id: str,
+        device_ids: Iterable[str],
+        *,
+        on_progress: ProgressHook | None = None,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> dict[str, FirmwareReportRequest | FotaError]:
+        """:meth:`report_device_firmware` for each device (duplicates once), one after another.
+
+        Returns each device's result or error, in request order. A failure about one device (such as a 404) does
+        not stop the others; after one that every later call would repeat (authentication, permission,
+        connection, rate limit) no new call is made, and the ids not asked are missing from the result.
+        ``on_progress([device_id], error)`` is called after each call. Every id is checked before anything is
+        sent.
+        """
+        account = check.identifier(account_id, "account_id")
+        ids = check.device_ids(device_ids)
+
+        def report(device_id: str) -> FirmwareReportRequest:
+            return self.report_device_firmware(
+                account, device_id, max_retries=max_retries, timeout=timeout, extra_headers=extra_headers
+            )
+
+        outcomes = run_each(ids, report, stop=stop_on_repeating, done=call_progress(on_progress))
+        return {device_id: o for device_id, o in zip(ids, outcomes, strict=True) if o is not None}
 
     def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
-        call = _Call(operation, request, options, self._settings.base_url)
-        return send(self._http, call, self._auth.headers, self._auth.renew, self._auth.accepted)
+        call = Call(operation, request, options, self._settings.base_url)
+        return send(self._http, call, self._auth)
 
 
 class AsyncFotaClient(_ClientBase):
@@ -382,17 +367,17 @@ class AsyncFotaClient(_ClientBase):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (unless it was passed in as ``http_client``)."""
+        """Close the connection pool (unless it was passed in as ``http_client``); forget any cached tokens."""
         await self._auth.aclose()
         if self._owns_http:
             await self._http.aclose()
 
-    @property
+    @functools.cached_property
     def with_raw_response(self) -> AsyncFotaClientWithRawResponse:
         """The same methods, returning :class:`APIResponse` objects with status and headers."""
         return AsyncFotaClientWithRawResponse(self)
 
-    async def _list_raw(
+    async def list_available_firmware(
         self,
         account_id: str,
         *,
@@ -400,48 +385,51 @@ class AsyncFotaClient(_ClientBase):
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> APIResponse[list[FirmwarePackage]]:
-        """As ``list_available_firmware``, with the HTTP response."""
+    ) -> list[FirmwarePackage]:
+        """List the firmware packages available to an account, filtered by ``protocol`` (default: all).
+
+        ``protocol`` is a :class:`Protocol` or its name or wire value in any case. ``max_retries``, ``timeout``
+        and ``extra_headers`` override the client's settings for this call.
+        """
         options = self._settings.options(max_retries, timeout, extra_headers)
         request = list_request(check.identifier(account_id, "account_id"), check.protocol(protocol))
-        return await self._request(LIST_AVAILABLE_FIRMWARE, request, options)
+        return parsed(await self._request(LIST_AVAILABLE_FIRMWARE, request, options))
 
-    async def _synchronize_raw(
+    async def synchronize_device_firmware(
         self,
         account_id: str,
         device_ids: Iterable[str],
         *,
         batch_size: int = MAX_BATCH_SIZE,
+        on_progress: ProgressHook | None = None,
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> list[APIResponse[DeviceFirmwareList]]:
-        """As ``synchronize_device_firmware``, with one HTTP response per chunk; at most ``max_concurrency``
-        chunks are in flight at once, and after a failure no new chunk is started."""
-        import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
+    ) -> DeviceFirmwareList:
+        """Synchronize ThingSpace with the FOTA server for any number of devices and return their firmware.
 
+        Duplicate ids are sent once. Ids go in chunks of ``batch_size`` (at most 100, the API's limit), at most
+        ``max_concurrency`` chunks at once; the results are merged in request order. After a failure no new
+        chunk is started; if others succeeded, :class:`PartialSyncError` carries the results that arrived and
+        the ids still to synchronise. ``on_progress(device_ids, error)`` is called after each chunk with its
+        ids and None, or the error it ended with.
+        """
         options = self._settings.options(max_retries, timeout, extra_headers)
-        account, chunks = _chunks(account_id, device_ids, batch_size)
-        outcomes: list[_Outcome] = [None] * len(chunks)
-        semaphore = asyncio.Semaphore(self._max_concurrency)
-        stop = False
+        account, planned = chunks(account_id, device_ids, batch_size)
 
-        async def send(index: int) -> None:
-            nonlocal stop
-            async with semaphore:
-                if stop:  # an earlier chunk failed: leave this one pending rather than pile on
-                    return
-                request = synchronize_request(account, chunks[index])
-                try:
-                    outcomes[index] = await self._request(SYNCHRONIZE_DEVICE_FIRMWARE, request, options)
-                except FotaError as exc:
-                    outcomes[index] = exc
-                    stop = True
+        async def sync_chunk(chunk: list[str]) -> APIResponse[DeviceFirmwareList]:
+            return await self._request(SYNCHRONIZE_DEVICE_FIRMWARE, synchronize_request(account, chunk), options)
 
-        await asyncio.gather(*(send(index) for index in range(len(chunks))))
-        return merge_chunks(chunks, outcomes, account)
+        outcomes = await run_each_async(
+            planned,
+            sync_chunk,
+            max_concurrency=self._max_concurrency,
+            stop=stop_on_any,
+            done=chunk_progress(on_progress),
+        )
+        return merged(merge_chunks(planned, outcomes))
 
-    async def _report_raw(
+    async def report_device_firmware(
         self,
         account_id: str,
         device_id: str,
@@ -449,45 +437,69 @@ class AsyncFotaClient(_ClientBase):
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> APIResponse[FirmwareReportRequest]:
-        """As ``report_device_firmware``, with the HTTP response."""
+    ) -> FirmwareReportRequest:
+        """Ask one device to report its firmware asynchronously; the result carries the request id."""
         options = self._settings.options(max_retries, timeout, extra_headers)
         request = report_request(check.identifier(account_id, "account_id"), check.identifier(device_id, "device_id"))
-        return await self._request(REPORT_DEVICE_FIRMWARE, request, options)
+        return parsed(await self._request(REPORT_DEVICE_FIRMWARE, request, options))
 
-    list_available_firmware = _aparsed(_list_raw, "list_available_firmware", _LIST_DOC, "list[FirmwarePackage]")
-    synchronize_device_firmware = _amerged(_synchronize_raw, _SYNC_DOC + " Chunks are sent concurrently.")
-    report_device_firmware = _aparsed(_report_raw, "report_device_firmware", _REPORT_DOC, "FirmwareReportRequest")
+    async def report_device_firmware_many(
+        self,
+        account_id: str,
+        device_ids: Iterable[str],
+        *,
+        on_progress: ProgressHook | None = None,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> dict[str, FirmwareReportRequest | FotaError]:
+        """:meth:`report_device_firmware` for each device (duplicates once), at most ``max_concurrency`` at once.
+
+        Returns each device's result or error, in request order. A failure about one device (such as a 404) does
+        not stop the others; after one that every later call would repeat (authentication, permission,
+        connection, rate limit) no new call is started, and the ids not asked are missing from the result.
+        ``on_progress([device_id], error)`` is called after each call. Every id is checked before anything is
+        sent.
+        """
+        account = check.identifier(account_id, "account_id")
+        ids = check.device_ids(device_ids)
+
+        async def report(device_id: str) -> FirmwareReportRequest:
+            return await self.report_device_firmware(
+                account, device_id, max_retries=max_retries, timeout=timeout, extra_headers=extra_headers
+            )
+
+        outcomes = await run_each_async(
+            ids,
+            report,
+            max_concurrency=self._max_concurrency,
+            stop=stop_on_repeating,
+            done=call_progress(on_progress),
+        )
+        return {device_id: o for device_id, o in zip(ids, outcomes, strict=True) if o is not None}
 
     async def _request(
         self, operation: Operation[T], request: dict[str, Any], options: RequestOptions
     ) -> APIResponse[T]:
-        call = _Call(operation, request, options, self._settings.base_url)
-        return await send_async(self._http, call, self._auth.headers, self._auth.renew, self._auth.accepted)
+        call = Call(operation, request, options, self._settings.base_url)
+        return await send_async(self._http, call, self._auth)
 
 
 class FotaClientWithRawResponse:
-    """``FotaClient.with_raw_response``: the same methods, with the same arguments, each returning
+    """``FotaClient.with_raw_response``: the three operations, with the same arguments, each returning
     :class:`APIResponse` (the parsed result plus the HTTP status, headers and request id); the chunked
     synchronize returns one per chunk, in order."""
 
     def __init__(self, client: FotaClient) -> None:
-        self.list_available_firmware = client._list_raw
-        self.synchronize_device_firmware = client._synchronize_raw
-        self.report_device_firmware = client._report_raw
+        self.list_available_firmware = to_raw_response_wrapper(client.list_available_firmware)
+        self.synchronize_device_firmware = to_raw_chunks_wrapper(client.synchronize_device_firmware)
+        self.report_device_firmware = to_raw_response_wrapper(client.report_device_firmware)
 
 
 class AsyncFotaClientWithRawResponse:
     """``AsyncFotaClient.with_raw_response``: the async twin of :class:`FotaClientWithRawResponse`."""
 
     def __init__(self, client: AsyncFotaClient) -> None:
-        self.list_available_firmware = client._list_raw
-        self.synchronize_device_firmware = client._synchronize_raw
-        self.report_device_firmware = client._report_raw
-
-
-def _chunks(account_id: str, device_ids: Iterable[str], batch_size: int) -> tuple[str, list[list[str]]]:
-    """The checked account and the device ids in chunks; every input is checked before anything is sent."""
-    account = check.identifier(account_id, "account_id")
-    size = check.positive_int(batch_size, "batch_size", maximum=MAX_BATCH_SIZE)
-    return account, chunked(check.device_ids(device_ids), size)
+        self.list_available_firmware = async_to_raw_response_wrapper(client.list_available_firmware)
+        self.synchronize_device_firmware = async_to_raw_chunks_wrapper(client.synchronize_device_firmware)
+        self.report_device_firmware = async_to_raw_response_wrapper(client.report_device_firmware)

@@ -15,18 +15,9 @@ from typing import Any, Literal
 
 import httpx
 
-from ._auth import Credentials, Headers, auth_headers
+from ._auth import Credentials, auth_headers
 from ._auth_operations import GET_ACCESS_TOKEN, LOG_IN, AccessToken, access_token_request, login_request
-from ._base_client import (
-    ClientSettings,
-    RequestOptions,
-    _Call,
-    _Done,
-    _Renew,
-    _Retry,
-    send,
-    send_async,
-)
+from ._base_client import Call, Done, Headers, Renew, Retry, send, send_async
 from ._exceptions import (
     AuthenticationError,
     ClientCredentialsRefusedError,
@@ -34,14 +25,9 @@ from ._exceptions import (
     LoginRefusedError,
     make_auth_error,
 )
+from ._generated import Operation
 from ._logs import logger
-from ._operations import Operation
-
-
-def _never_renew(rejected: Headers) -> bool:
-    """The token and login calls are never renewed: a 401 from them is a refusal (``_AuthCall`` raises it)."""
-    return False
-
+from ._settings import ClientSettings, RequestOptions
 
 # The access token is renewed this long before it runs out (or halfway through a shorter lifetime).
 RENEW_MARGIN = 60.0
@@ -55,7 +41,7 @@ def renew_after(expires_in: float | None) -> float | None:
     return max(expires_in - RENEW_MARGIN, expires_in / 2)
 
 
-class _AuthCall(_Call[Any]):
+class AuthCall(Call[Any]):
     """A token or login request through the FOTA call machinery, with a form body or JSON, and the statuses that
     mean "refused" raised at once as a typed error (never retried, never renewed)."""
 
@@ -80,11 +66,44 @@ class _AuthCall(_Call[Any]):
         self.hint = hint
         self.secrets = secrets
 
-    def answered(self, response: httpx.Response) -> _Done[Any] | _Retry | _Renew:
+    def answered(self, response: httpx.Response) -> Done[Any] | Retry | Renew:
         if response.status_code not in self.refused:
             return super().answered(response)
-        self._log_answer(response)
+        self.log_answer(response)
         raise make_auth_error(self.error, response, what=self.operation.what, hint=self.hint, secrets=self.secrets)
+
+
+class FixedAuth:
+    """The auth of one token or login call: the same ``Authorization`` on every attempt, never renewed (a 401
+    from these endpoints is a refusal, which :class:`AuthCall` raises)."""
+
+    def __init__(self, headers: Headers) -> None:
+        self._headers = headers
+
+    def headers(self) -> Headers:
+        return self._headers
+
+    def renew(self, rejected: Headers) -> bool:
+        return False
+
+    def accepted(self, headers: Headers) -> None:
+        return None
+
+
+class AsyncFixedAuth:
+    """The async twin of :class:`FixedAuth`."""
+
+    def __init__(self, headers: Headers) -> None:
+        self._headers = headers
+
+    async def headers(self) -> Headers:
+        return self._headers
+
+    async def renew(self, rejected: Headers) -> bool:
+        return False
+
+    def accepted(self, headers: Headers) -> None:
+        return None
 
 
 Step = Literal["token", "login"]
@@ -190,13 +209,13 @@ class _TokenCache:
         self.finished += 1
         self.failure = error
 
-    def call(self, step: Step) -> tuple[_AuthCall, dict[str, str]]:
+    def call(self, step: Step) -> tuple[AuthCall, Headers]:
         """The request of a step and its Authorization header."""
         options = self.settings.auth_options
         credentials = self.credentials
         secrets = (*credentials.secrets(), *(t for t in (self.access, self.session) if t))
         if step == "token":
-            call = _AuthCall(
+            call = AuthCall(
                 GET_ACCESS_TOKEN,
                 access_token_request(),
                 options,
@@ -208,7 +227,7 @@ class _TokenCache:
             )
             return call, {"Authorization": credentials.basic_authorization()}
         assert self.access is not None  # noqa: S101 - the plan gets a token before it logs in
-        call = _AuthCall(
+        call = AuthCall(
             LOG_IN,
             login_request(credentials.username, credentials.password),
             options,
@@ -285,7 +304,7 @@ class CredentialsAuth:
 
     def _send(self, step: Step) -> Any:
         call, auth = self._cache.call(step)
-        return send(self._http, call, lambda: auth, _never_renew).parsed
+        return send(self._http, call, FixedAuth(auth)).parsed
 
 
 class AsyncCredentialsAuth:
@@ -324,7 +343,9 @@ class AsyncCredentialsAuth:
         self._cache.accepted(headers)
 
     async def aclose(self) -> None:
-        self._cache.clear()
+        # As close(): wait for a renewal under way, so that it does not store tokens after the clear.
+        async with self._loop_lock():
+            self._cache.clear()
 
     async def _renew(self, rejected: Headers | None) -> Headers:
         seen = self._cache.finished
@@ -353,11 +374,4 @@ class AsyncCredentialsAuth:
 
     async def _send(self, step: Step) -> Any:
         call, auth = self._cache.call(step)
-
-        async def fixed() -> Headers:
-            return auth
-
-        async def never(rejected: Headers) -> bool:
-            return False
-
-        return (await send_async(self._http, call, fixed, never)).parsed
+        return (await send_async(self._http, call, AsyncFixedAuth(auth))).parsed

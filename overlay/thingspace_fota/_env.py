@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ._auth import _names
+from ._auth import names
 from ._exceptions import InvalidInputError
 
 # Names of environment variables, not secrets.
@@ -56,7 +56,7 @@ def auth_kwargs_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     if credentials and tokens:
         raise InvalidInputError(
             "environment",
-            f"{_names(list(tokens))} cannot be combined with {_names(list(credentials))}: set the credentials "
+            f"{names(list(tokens))} cannot be combined with {names(list(credentials))}: set the credentials "
             f"or the tokens, not both",
         )
     if credentials:
@@ -64,7 +64,7 @@ def auth_kwargs_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         if missing:
             raise InvalidInputError(
                 "environment",
-                f"{_names(missing)} must be set (the credentials flow needs {_names(list(CREDENTIAL_VARIABLES))})",
+                f"{names(missing)} must be set (the credentials flow needs {names(list(CREDENTIAL_VARIABLES))})",
             )
         kwargs: dict[str, Any] = {CREDENTIAL_VARIABLES[name]: value for name, value in credentials.items()}
         auth_base_url = env.get(AUTH_BASE_URL, "").strip()
@@ -75,12 +75,12 @@ def auth_kwargs_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         missing = [name for name in TOKEN_VARIABLES if name not in tokens]
         if missing:
             raise InvalidInputError(
-                "environment", f"{_names(missing)} must be set (both {ACCESS_TOKEN} and {M2M_TOKEN})"
+                "environment", f"{names(missing)} must be set (both {ACCESS_TOKEN} and {M2M_TOKEN})"
             )
         return {TOKEN_VARIABLES[name]: value for name, value in tokens.items()}
     raise InvalidInputError(
         "environment",
-        f"{_names(list(CREDENTIAL_VARIABLES))} must be set (or {ACCESS_TOKEN} and {M2M_TOKEN} for static tokens)",
+        f"{names(list(CREDENTIAL_VARIABLES))} must be set (or {ACCESS_TOKEN} and {M2M_TOKEN} for static tokens)",
     )
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._redact import mask_optional
+
 if TYPE_CHECKING:
     from ._models import DeviceFirmwareList
 
@@ -252,20 +254,11 @@ def make_auth_error(
         code, description = body.get("error"), body.get("error_description")
         error_code = code if isinstance(code, str) else None
         error_message = description if isinstance(description, str) else None
-    error_code, error_message = _mask(error_code, secrets), _mask(error_message, secrets)
+    error_code, error_message = mask_optional(error_code, secrets), mask_optional(error_message, secrets)
     message = f"{what} failed with HTTP {status} {_reason(status)}"
     if error_code or error_message:
         message += f": {error_code or '-'}: {error_message or '-'}"
     return cls(f"{message}. {hint}", response=response, body=body, error_code=error_code, error_message=error_message)
-
-
-def _mask(text: str | None, secrets: Sequence[str]) -> str | None:
-    if text is None:
-        return None
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 def describe_json(value: Any) -> str:

@@ -1,25 +1,18 @@
 """The ``thingspace_fota`` logger and the ``THINGSPACE_FOTA_LOG`` switch, as openai-python's ``_utils/_logs.py``.
 
 Nothing logged here ever holds a header value: request lines name the method, the path template, the status,
-the duration, the attempt and the server's request id; bodies are logged at DEBUG only, after ``redact``.
+the duration, the attempt and the server's request id; bodies are logged at DEBUG only, after ``_redact``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 logger = logging.getLogger("thingspace_fota")
 
 ENV_VAR = "THINGSPACE_FOTA_LOG"
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
-
-# JSON keys whose values are secrets, compared case-insensitively.
-SECRET_KEYS = frozenset(
-    {"access_token", "refresh_token", "id_token", "sessiontoken", "password", "client_secret", "token"}
-)
-REDACTED = "[redacted]"
 
 
 def setup_from_env() -> None:
@@ -35,12 +28,3 @@ def setup_from_env() -> None:
     handler._thingspace_fota = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(level)
-
-
-def redact(value: Any) -> Any:
-    """A copy of a decoded JSON value with the values of secret keys replaced."""
-    if isinstance(value, dict):
-        return {k: REDACTED if str(k).lower() in SECRET_KEYS else redact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value

@@ -1,19 +1,17 @@
-"""The FOTA v3 operations: request building by the generated code, conversion to the overlay's models.
+"""The FOTA v3 operations: their requests (built by the generated code, through ``_generated``) and the parsers
+that turn a 2xx body into the overlay's models.
 
-The generated modules' ``_get_kwargs`` build method, path (percent-encoded), query and JSON body straight from
-the spec, so a path or parameter change in ``openapi/`` flows here by regeneration. Responses are decoded by the
-generated models' ``from_dict`` and converted into the overlay's own frozen models; anything that does not fit
-becomes ``ResponseValidationError`` instead of a ``KeyError`` or ``TypeError`` from deep inside.
+Responses are decoded by the generated models' ``from_dict`` and converted into the overlay's own frozen models;
+anything that does not fit becomes ``ResponseValidationError`` instead of a ``KeyError`` or ``TypeError`` from
+deep inside. The parsers below are the only place that knows the response shapes; ``Call.parse`` in
+``_base_client`` is the only place that calls them.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-import attrs
+from collections.abc import Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from thingspace_fota_generated.models import DeviceFirmwareList as _GenDeviceFirmwareList
@@ -22,6 +20,7 @@ if TYPE_CHECKING:
     from thingspace_fota_generated.models import FirmwarePackage as _GenFirmwarePackage
 
 from ._exceptions import describe_json
+from ._generated import Operation, load
 from ._models import (
     DeviceFirmware,
     DeviceFirmwareList,
@@ -32,47 +31,19 @@ from ._models import (
     protocol_from_wire,
 )
 
-T = TypeVar("T")
+
+def models() -> ModuleType:
+    """The generated FOTA models (imported on first use)."""
+    return load("thingspace_fota_generated.models")
 
 
-@functools.cache
-def generated() -> SimpleNamespace:
-    """The generated FOTA modules, imported on first use, so that ``import thingspace_fota`` stays cheap."""
-    from thingspace_fota_generated import models, types  # noqa: PLC0415
-    from thingspace_fota_generated.api.firmware import (  # noqa: PLC0415
-        list_available_firmware,
-        report_device_firmware,
-        synchronize_device_firmware,
-    )
-    from thingspace_fota_generated.models.firmware_protocol import check_firmware_protocol  # noqa: PLC0415
-
-    return SimpleNamespace(
-        list=list_available_firmware,
-        sync=synchronize_device_firmware,
-        report=report_device_firmware,
-        models=models,
-        Unset=types.Unset,
-        check_firmware_protocol=check_firmware_protocol,
-    )
+def _unset() -> type:
+    unset: type = load("thingspace_fota_generated.types").Unset
+    return unset
 
 
 class ShapeError(Exception):
     """A decoded JSON body does not fit the contract; the client turns it into ResponseValidationError."""
-
-
-@attrs.frozen
-class Operation(Generic[T]):
-    """One API operation: its name and path template (for logs and errors) and its response parser."""
-
-    name: str
-    method: str
-    path_template: str
-    parse: Callable[[Any], T]
-
-    @property
-    def what(self) -> str:
-        """``METHOD /path/{template}``: names the call in logs and errors without any id or secret."""
-        return f"{self.method} {self.path_template}"
 
 
 def _text(value: object, field: str) -> str:
@@ -82,12 +53,13 @@ def _text(value: object, field: str) -> str:
 
 
 def _optional_text(value: object, field: str) -> str | None:
-    if value is None or isinstance(value, generated().Unset):
+    if value is None or isinstance(value, _unset()):
         return None
     return _text(value, field)
 
 
-def _decode(model: Any, data: object, what: str) -> Any:
+def decode(model: Any, data: object, what: str) -> Any:
+    """A generated model decoded from ``data``; ShapeError (naming the field, never a value) when it does not fit."""
     if not isinstance(data, Mapping):
         raise ShapeError(f"{what} must be a JSON object, got {describe_json(data)}")
     try:
@@ -99,7 +71,7 @@ def _decode(model: Any, data: object, what: str) -> Any:
 
 
 def _package(data: object) -> FirmwarePackage:
-    gen: _GenFirmwarePackage = _decode(generated().models.FirmwarePackage, data, "a firmware package")
+    gen: _GenFirmwarePackage = decode(models().FirmwarePackage, data, "a firmware package")
     launch_raw = _text(gen.launch_date, "launchDate")
     return FirmwarePackage(
         firmware_name=_text(gen.firmware_name, "firmwareName"),
@@ -149,7 +121,7 @@ def parse_device_firmware_list(data: object) -> DeviceFirmwareList:
                 raise ShapeError(f"a device entry must be a JSON object, got {describe_json(entry)}")
         if entries is None and "deviceFirmwarVersionList" in data:  # an explicit null means "none"
             data = {k: v for k, v in data.items() if k != "deviceFirmwarVersionList"}
-    gen: _GenDeviceFirmwareList = _decode(generated().models.DeviceFirmwareList, data, "the synchronize response")
+    gen: _GenDeviceFirmwareList = decode(models().DeviceFirmwareList, data, "the synchronize response")
     versions = gen.device_firmwar_version_list
     return DeviceFirmwareList(
         account_name=_text(gen.account_name, "accountName"),
@@ -159,35 +131,33 @@ def parse_device_firmware_list(data: object) -> DeviceFirmwareList:
 
 def parse_report(data: object) -> FirmwareReportRequest:
     """The async report response."""
-    gen: _GenReportResult = _decode(generated().models.DeviceFirmwareVersionUpdateResult, data, "the report response")
+    gen: _GenReportResult = decode(models().DeviceFirmwareVersionUpdateResult, data, "the report response")
     return FirmwareReportRequest(
         account_name=_text(gen.account_name, "accountName"),
         request_id=_text(gen.request_id, "requestId"),
     )
 
 
-LIST_AVAILABLE_FIRMWARE = Operation("list_available_firmware", "GET", "/firmware/{acc}", parse_package_list)
+_API = "thingspace_fota_generated.api.firmware."
+LIST_AVAILABLE_FIRMWARE = Operation("list_available_firmware", _API + "list_available_firmware", parse_package_list)
 SYNCHRONIZE_DEVICE_FIRMWARE = Operation(
-    "synchronize_device_firmware", "PUT", "/firmware/{acc}/devices", parse_device_firmware_list
+    "synchronize_device_firmware", _API + "synchronize_device_firmware", parse_device_firmware_list
 )
-REPORT_DEVICE_FIRMWARE = Operation("report_device_firmware", "PUT", "/firmware/{acc}/async/{deviceId}", parse_report)
+REPORT_DEVICE_FIRMWARE = Operation("report_device_firmware", _API + "report_device_firmware", parse_report)
+OPERATIONS = (LIST_AVAILABLE_FIRMWARE, SYNCHRONIZE_DEVICE_FIRMWARE, REPORT_DEVICE_FIRMWARE)
 
 
 def list_request(account: str, protocol: Protocol) -> dict[str, Any]:
     """httpx request arguments of the list operation."""
-    gen = generated()
-    request: dict[str, Any] = gen.list._get_kwargs(account, protocol=gen.check_firmware_protocol(protocol.value))
-    return request
+    check_protocol = load("thingspace_fota_generated.models.firmware_protocol").check_firmware_protocol
+    return LIST_AVAILABLE_FIRMWARE.build(account, protocol=check_protocol(protocol.value))
 
 
 def synchronize_request(account: str, device_ids: list[str]) -> dict[str, Any]:
     """httpx request arguments of one synchronize call (at most 100 ids)."""
-    gen = generated()
-    request: dict[str, Any] = gen.sync._get_kwargs(account, body=gen.models.FirmwareIMEI(device_list=device_ids))
-    return request
+    return SYNCHRONIZE_DEVICE_FIRMWARE.build(account, body=models().FirmwareIMEI(device_list=device_ids))
 
 
 def report_request(account: str, device_id: str) -> dict[str, Any]:
     """httpx request arguments of the report operation."""
-    request: dict[str, Any] = generated().report._get_kwargs(account, device_id)
-    return request
+    return REPORT_DEVICE_FIRMWARE.build(account, device_id)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 import httpx
 
+from ._constants import MAX_ID_LENGTH
 from ._exceptions import InvalidInputError
 from ._models import Protocol
 
-MAX_BATCH_SIZE = 100
-# Far above any IMEI or account name, far below httpx's URL limit (65,536 characters).
-MAX_ID_LENGTH = 256
+# Set by the client from the tokens or credentials, never by the caller's headers.
+AUTH_HEADERS = frozenset({"authorization", "vz-m2m-token"})
+# RFC 9110 field names are tokens; values are visible ASCII, spaces and tabs (no CR, LF or NUL: no injection).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?")  # and no space at either end
 
 
 def _first_forbidden(value: str) -> tuple[int, str] | None:
@@ -138,3 +142,26 @@ def base_url(value: object, argument: str = "base_url") -> str:
     if url.query or url.fragment:
         raise InvalidInputError(argument, "must not have a query string or fragment")
     return value.rstrip("/")
+
+
+def headers(value: Mapping[str, str] | None, argument: str) -> dict[str, str]:
+    """Extra headers: valid names and values, and none of the auth headers; the value is never quoted."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(argument, f"must be a mapping of header names to values, not {type(value).__name__}")
+    result: dict[str, str] = {}
+    for name, header_value in value.items():
+        if not isinstance(name, str) or not isinstance(header_value, str):
+            raise InvalidInputError(argument, "header names and values must be strings")
+        if not _HEADER_NAME.fullmatch(name):
+            raise InvalidInputError(argument, f"{name[:40]!r} is not a valid header name")
+        where = f"{argument}[{name!r}]"
+        if name.lower() in AUTH_HEADERS:
+            raise InvalidInputError(where, "auth headers are set by the client; pass access_token/m2m_token instead")
+        if not _HEADER_VALUE.fullmatch(header_value):
+            raise InvalidInputError(
+                where, "a header value must be printable ASCII, without line breaks or spaces at either end"
+            )
+        result[name] = header_value
+    return result

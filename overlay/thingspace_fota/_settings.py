@@ -1,0 +1,89 @@
+"""The validated settings of a client, the options of each call, and the httpx client the library makes."""
+
+from __future__ import annotations
+
+import urllib.request  # already imported by httpx
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import httpx
+
+from . import _validation as check
+from ._constants import USER_AGENT
+from ._transports import GatedTransport, ShardedAsyncTransport
+
+
+@attrs.frozen
+class RequestOptions:
+    """Per-call settings, resolved from the client's defaults and the call's keyword arguments."""
+
+    max_retries: int
+    timeout: httpx.Timeout
+    extra_headers: Mapping[str, str]
+    max_retry_wait: float
+
+
+class ClientSettings:
+    """Validated settings common to both clients, and the per-call option resolution."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        max_retry_wait: float,
+        max_connections: int,
+        default_headers: Mapping[str, str] | None,
+    ) -> None:
+        self.base_url = check.base_url(base_url)
+        self.timeout = check.timeout(timeout)
+        self.max_retries = check.positive_int(max_retries, "max_retries", minimum=0)
+        self.max_retry_wait = check.seconds(max_retry_wait, "max_retry_wait")
+        self.max_connections = check.positive_int(max_connections, "max_connections")
+        library_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        self.default_headers = {**library_headers, **check.headers(default_headers, "default_headers")}
+        # The options of a call that overrides nothing: built once, not on every call.
+        self.default_options = RequestOptions(self.max_retries, self.timeout, self.default_headers, self.max_retry_wait)
+        # The token and login calls: the same settings, without the user's default_headers, which are for the
+        # FOTA API (a mock's `Prefer` header, an API gateway's key) and are not the auth server's business.
+        self.auth_options = RequestOptions(self.max_retries, self.timeout, library_headers, self.max_retry_wait)
+
+    def httpx_args(self, *, sync: bool = False) -> dict[str, Any]:
+        """Arguments of the httpx client the library makes when the user does not pass one.
+
+        With ``sync=True`` (for an ``httpx.Client``) the transport lets at most ``max_connections`` requests into
+        the connection pool at once (:class:`GatedTransport`); otherwise (for an ``httpx.AsyncClient``) the
+        ``max_connections`` are split into small pools (:class:`ShardedAsyncTransport`).
+        """
+        if any(scheme != "no" for scheme in urllib.request.getproxies_environment()):
+            # An httpx client given a transport ignores HTTP(S)_PROXY/ALL_PROXY: behind a proxy, keep httpx's own
+            # transports (and its proxy handling) rather than the pool work-arounds below.
+            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
+            return {"timeout": self.timeout, "limits": limits, "follow_redirects": False}
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport
+        if sync:
+            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
+            transport = GatedTransport(httpx.HTTPTransport(limits=limits), self.max_connections)
+        else:
+            transport = ShardedAsyncTransport(self.max_connections)
+        return {"timeout": self.timeout, "transport": transport, "follow_redirects": False}
+
+    def options(
+        self,
+        max_retries: int | None,
+        timeout: float | httpx.Timeout | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> RequestOptions:
+        """The options of one call: the client's, with what the call overrides."""
+        if max_retries is None and timeout is None and extra_headers is None:
+            return self.default_options
+        return RequestOptions(
+            max_retries=self.max_retries
+            if max_retries is None
+            else check.positive_int(max_retries, "max_retries", minimum=0),
+            timeout=self.timeout if timeout is None else check.timeout(timeout),
+            extra_headers={**self.default_headers, **check.headers(extra_headers, "extra_headers")},
+            max_retry_wait=self.max_retry_wait,
+        )

@@ -1,0 +1,106 @@
+"""What the command line needs from the library, as public API of both clients: the progress hook of a chunked
+synchronize, and report_device_firmware_many (one report call per device, bounded, stopping on repeating
+failures). Against the tests' own server on 127.0.0.1 (tests/test_cli.py covers the concurrency bound)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from faultserver import ACC, Reply, Seen, call, reply_json, running
+
+import thingspace_fota as tf
+
+Progress = list[tuple[list[str], type[tf.FotaError] | None]]
+
+
+def ids(n: int) -> list[str]:
+    return [f"99001390783{i:04d}" for i in range(n)]
+
+
+def recorder() -> tuple[Progress, object]:
+    seen: Progress = []
+
+    def on_progress(device_ids: Sequence[str], error: tf.FotaError | None) -> None:
+        seen.append((list(device_ids), None if error is None else type(error)))
+
+    return seen, on_progress
+
+
+def test_synchronize_reports_each_finished_chunk(kind: str) -> None:
+    fleet = ids(250)
+    seen, on_progress = recorder()
+    with running() as server:
+        result = call(kind, server.url, "synchronize_device_firmware", ACC, fleet, on_progress=on_progress)
+    assert [d.device_id for d in result.devices] == fleet
+    assert sorted(seen) == [(fleet[:100], None), (fleet[100:200], None), (fleet[200:], None)]
+
+
+def test_synchronize_reports_the_failed_chunk_with_its_error(kind: str) -> None:
+    fleet = ids(5)
+    seen, on_progress = recorder()
+
+    def second_chunk_fails(request: Seen) -> Reply | None:
+        if request.method == "PUT" and request.json()["deviceList"][0] == fleet[2]:
+            return reply_json({"errorCode": "DeviceListRejected", "errorMessage": "no"}, 400)
+        return None
+
+    with running(second_chunk_fails) as server, pytest.raises(tf.PartialSyncError) as caught:
+        call(
+            kind,
+            server.url,
+            "synchronize_device_firmware",
+            ACC,
+            fleet,
+            batch_size=2,
+            on_progress=on_progress,
+            client={"max_concurrency": 1} if kind == "async" else None,
+        )
+    assert seen == [(fleet[:2], None), (fleet[2:4], tf.BadRequestError)]  # the third chunk was never started
+    assert caught.value.pending_device_ids == fleet[2:]
+
+
+def test_report_many_keeps_going_past_a_device_error(kind: str) -> None:
+    fleet = ids(6)
+    seen, on_progress = recorder()
+
+    def one_unknown(request: Seen) -> Reply | None:
+        if request.path.endswith(fleet[3]):
+            return reply_json({"errorCode": "DeviceNotFound", "errorMessage": "unknown device"}, 404)
+        return None
+
+    with running(one_unknown) as server:
+        outcomes = call(
+            kind, server.url, "report_device_firmware_many", ACC, [*fleet, fleet[0]], on_progress=on_progress
+        )
+        assert server.count == 6  # the duplicate is asked once
+    assert list(outcomes) == fleet  # request order
+    assert isinstance(outcomes[fleet[3]], tf.NotFoundError)
+    assert all(outcomes[d].request_id.startswith(f"req-{d}-") for d in fleet if d != fleet[3])
+    assert sorted(seen) == sorted(([d], tf.NotFoundError if d == fleet[3] else None) for d in fleet)
+
+
+def test_report_many_stops_after_a_failure_every_call_would_repeat(kind: str) -> None:
+    fleet = ids(6)
+    refused = reply_json({"errorCode": "UnAuthorized", "errorMessage": "Invalid token."}, 401)
+    with running(lambda request: refused) as server:
+        outcomes = call(
+            kind,
+            server.url,
+            "report_device_firmware_many",
+            ACC,
+            fleet,
+            client={"max_concurrency": 1} if kind == "async" else None,
+        )
+        assert server.count == 1
+    assert list(outcomes) == fleet[:1]
+    assert isinstance(outcomes[fleet[0]], tf.AuthenticationError)
+
+
+@pytest.mark.parametrize(("device_ids", "argument"), [([], "device_ids"), (["ok1", "bad id"], "device_ids[1]")])
+def test_report_many_checks_every_id_before_sending(kind: str, device_ids: list[str], argument: str) -> None:
+    with running() as server:
+        with pytest.raises(tf.InvalidInputError) as caught:
+            call(kind, server.url, "report_device_firmware_many", ACC, device_ids)
+        assert caught.value.argument == argument
+        assert server.count == 0
