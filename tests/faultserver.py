@@ -9,7 +9,8 @@ What it does with each request, in this order of precedence:
 2. the next action queued with ``server.script(...)``;
 3. the default: a well-formed FOTA v3 answer for the three operations (404 for anything else).
 
-Actions: :class:`Reply` (status, headers, body), :class:`Reset` (headers and part of the body, then a TCP reset),
+Actions: :class:`Reply` (status, headers, body, an optional delay), :class:`Trickle` (an answer sent a few bytes at
+a time, each within the read timeout), :class:`Reset` (headers and part of the body, then a TCP reset),
 :class:`Stall` (read the request, answer nothing for N seconds, then close) and :class:`Drop` (close without any
 answer). Every request is recorded (method, target, headers, body, connection number) and the server counts the
 connections open at once. ``stop()`` cancels stalled handlers, so a test never waits for a stall to end.
@@ -86,6 +87,7 @@ class Reply:
     body: Any = b""
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
+    delay: float = 0.0  # seconds before answering, without blocking other connections
 
     def encoded(self) -> tuple[bytes, str | None]:
         if isinstance(self.body, bytes):
@@ -93,6 +95,15 @@ class Reply:
         if isinstance(self.body, str):
             return self.body.encode(), self.content_type or "text/plain; charset=utf-8"
         return json.dumps(self.body).encode(), self.content_type or "application/json"
+
+
+@dataclass(frozen=True)
+class Trickle:
+    """Answer ``reply``, its head and body sent ``step`` bytes at a time, ``every`` seconds apart."""
+
+    reply: Reply
+    every: float = 0.25
+    step: int = 1
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ class Drop:
     """Read the request and close the connection without answering."""
 
 
-Action = Reply | Reset | Stall | Drop
+Action = Reply | Trickle | Reset | Stall | Drop
 Handler = Callable[[Seen], Action | None]
 
 
@@ -313,17 +324,31 @@ def _reason(status: int) -> str:
         return "Unknown Error"
 
 
+def _encode(reply: Reply) -> bytes:
+    body, content_type = reply.encoded()
+    head = [f"HTTP/1.1 {reply.status} {_reason(reply.status)}", f"Content-Length: {len(body)}"]
+    if content_type:
+        head.append(f"Content-Type: {content_type}")
+    head += [f"{name}: {value}" for name, value in reply.headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
 async def _perform(action: Action, writer: asyncio.StreamWriter) -> tuple[bool, bool]:
     """Carry out an action; returns (keep the connection open, the connection was aborted)."""
     if isinstance(action, Reply):
-        body, content_type = action.encoded()
-        head = [f"HTTP/1.1 {action.status} {_reason(action.status)}", f"Content-Length: {len(body)}"]
-        if content_type:
-            head.append(f"Content-Type: {content_type}")
-        head += [f"{name}: {value}" for name, value in action.headers.items()]
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        if action.delay:
+            await asyncio.sleep(action.delay)
+        writer.write(_encode(action))
         await writer.drain()
         return action.headers.get("Connection", "").lower() != "close", False
+    if isinstance(action, Trickle):
+        data = _encode(action.reply)
+        for start in range(0, len(data), action.step):
+            writer.write(data[start : start + action.step])
+            await writer.drain()
+            if start + action.step < len(data):
+                await asyncio.sleep(action.every)
+        return False, False
     if isinstance(action, Reset):
         head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {action.promised}\r\n\r\n"
         writer.write(head.encode("latin-1") + action.partial)
