@@ -27,7 +27,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -36,7 +36,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from thingspace_fota import AsyncFotaClient, FotaClient
+from thingspace_fota import AsyncFotaClient, DefaultAioHttpClient, FotaClient
 
 ACCESS_TOKEN = "acc-TOKEN-5e1f9c0d2b7a"  # distinctive values: tests search logs and errors for them
 M2M_TOKEN = "m2m-TOKEN-83ab47d6e210"
@@ -373,10 +373,34 @@ def running(handler: Handler | None = None) -> Iterator[FaultServer]:
 # -- running one call through either client -------------------------------------------------------------------------
 
 
+# The kinds of client a test can drive: FotaClient, AsyncFotaClient on its own httpx transport, and AsyncFotaClient
+# on DefaultAioHttpClient (aiohttp).
+KINDS = ("sync", "async", "aiohttp")
+
+
 def make_client(kind: str, url: str, **kwargs: Any) -> FotaClient | AsyncFotaClient:
-    """A FotaClient (``kind == "sync"``) or AsyncFotaClient on ``url`` with the distinctive static tokens."""
+    """A FotaClient (``kind == "sync"``) or AsyncFotaClient on ``url`` with the distinctive static tokens.
+
+    For ``kind == "aiohttp"`` use :func:`async_client`, which also closes the DefaultAioHttpClient."""
     options: dict[str, Any] = {"base_url": url, "access_token": ACCESS_TOKEN, "m2m_token": M2M_TOKEN, **kwargs}
     return FotaClient(**options) if kind == "sync" else AsyncFotaClient(**options)
+
+
+@contextlib.asynccontextmanager
+async def async_client(kind: str, url: str, **kwargs: Any) -> AsyncIterator[AsyncFotaClient]:
+    """An open AsyncFotaClient: on httpx's transport (``"async"``) or on a DefaultAioHttpClient (``"aiohttp"``,
+    given the ``max_connections`` asked for), closed afterwards with its http client."""
+    if kind == "aiohttp":
+        aio = DefaultAioHttpClient(max_connections=kwargs.pop("max_connections", 64))
+        async with aio, AsyncFotaClient(
+            base_url=url, access_token=ACCESS_TOKEN, m2m_token=M2M_TOKEN, http_client=aio, **kwargs
+        ) as fota:
+            yield fota
+        return
+    fota = make_client("async", url, **kwargs)
+    assert isinstance(fota, AsyncFotaClient)
+    async with fota:
+        yield fota
 
 
 def _method(client: object, name: str) -> Any:
@@ -396,10 +420,8 @@ def call(kind: str, url: str, method: str, *args: Any, client: dict[str, Any] | 
             return _method(sync_client, method)(*args, **kwargs)
 
     async def run() -> Any:
-        async_client = make_client("async", url, **(client or {}))
-        assert isinstance(async_client, AsyncFotaClient)
-        async with async_client:
-            return await _method(async_client, method)(*args, **kwargs)
+        async with async_client(kind, url, **(client or {})) as fota:
+            return await _method(fota, method)(*args, **kwargs)
 
     return asyncio.run(run())
 
