@@ -392,9 +392,12 @@ async def async_client(kind: str, url: str, **kwargs: Any) -> AsyncIterator[Asyn
     given the ``max_connections`` asked for), closed afterwards with its http client."""
     if kind == "aiohttp":
         aio = DefaultAioHttpClient(max_connections=kwargs.pop("max_connections", 64))
-        async with aio, AsyncFotaClient(
-            base_url=url, access_token=ACCESS_TOKEN, m2m_token=M2M_TOKEN, http_client=aio, **kwargs
-        ) as fota:
+        async with (
+            aio,
+            AsyncFotaClient(
+                base_url=url, access_token=ACCESS_TOKEN, m2m_token=M2M_TOKEN, http_client=aio, **kwargs
+            ) as fota,
+        ):
             yield fota
         return
     fota = make_client("async", url, **kwargs)
