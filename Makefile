@@ -14,12 +14,12 @@ SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
-setup: $(VENV)/.installed node_modules/.installed  ## Create .venv (the package, its dev and bench extras), install the pinned Node tools.
+setup: $(VENV)/.installed node_modules/.installed  ## Create .venv (the package, its dev, bench and aiohttp extras), install the pinned Node tools.
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check --quiet --upgrade pip
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev,bench,aiohttp]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

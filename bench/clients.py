@@ -1,4 +1,4 @@
-"""The five clients measured, each doing the same FOTA v3 calls against the bench server.
+"""The clients measured, each doing the same FOTA v3 calls against the bench server.
 
 Every client gets the same operations as zero-argument callables (coroutine functions for the async client), and
 ``check`` verifies at warm-up that each one really parsed a full answer, so that no client can look fast by
@@ -30,14 +30,16 @@ OPERATION_LABELS = {
     "report": "report_device_firmware",
 }
 SYNC_CLIENTS = ("raw_httpx", "generated", "FotaClient", "verizon_sdk")
-ASYNC_CLIENTS = ("raw_httpx_async", "AsyncFotaClient")
-CLIENTS = ("raw_httpx", "generated", "FotaClient", "raw_httpx_async", "AsyncFotaClient", "verizon_sdk")
+ASYNC_CLIENTS = ("raw_httpx_async", "AsyncFotaClient", "raw_aiohttp", "AsyncFotaClient_aiohttp")
+CLIENTS = ("raw_httpx", "generated", "FotaClient", *ASYNC_CLIENTS, "verizon_sdk")
 CLIENT_LABELS = {
     "raw_httpx": "raw httpx",
     "raw_httpx_async": "raw httpx async",
     "generated": "generated",
     "FotaClient": "FotaClient",
     "AsyncFotaClient": "AsyncFotaClient",
+    "raw_aiohttp": "raw aiohttp",
+    "AsyncFotaClient_aiohttp": "AsyncFotaClient + aiohttp",
     "verizon_sdk": "Verizon SDK",
 }
 
@@ -117,6 +119,39 @@ def raw_httpx_async(server_url: str) -> tuple[AsyncOps, Callable[[], Awaitable[N
     return ops, http.aclose, RawAsync(report=report, put_chunk=sync)
 
 
+def raw_aiohttp(server_url: str) -> tuple[AsyncOps, Callable[[], Awaitable[None]], RawAsync]:
+    """One ``aiohttp.ClientSession`` sending the same requests, ``json.loads`` of each body (the floor of
+    DefaultAioHttpClient); call it in a running loop."""
+    import aiohttp
+
+    session = aiohttp.ClientSession(headers=RAW_HEADERS, connector=aiohttp.TCPConnector(limit=64))
+    list_url, sync_url, report_url = _raw_urls(server_url)
+
+    async def ok(answer: Any) -> Any:
+        async with answer as response:
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}")
+            return json.loads(await response.read())
+
+    async def list_() -> Any:
+        return await ok(session.get(list_url, params={"protocol": "LWM2M"}))
+
+    async def sync(ids: list[str]) -> Any:
+        return await ok(session.put(sync_url, json={"deviceList": ids}))
+
+    async def report(device: str | None = None) -> Any:
+        url = report_url if device is None else f"{list_url}/async/{device}"
+        return await ok(session.put(url))
+
+    ops: AsyncOps = {
+        "list": list_,
+        "synchronize": lambda: sync(SYNC_SMALL),
+        "synchronize_100": lambda: sync(SYNC_CHUNK),
+        "report": report,
+    }
+    return ops, session.close, RawAsync(report=report, put_chunk=sync)
+
+
 # --- the generated client ------------------------------------------------------------------------------------------
 
 
@@ -167,26 +202,37 @@ def fota_client(server_url: str) -> tuple[SyncOps, Callable[[], None]]:
     return ops, fota.close
 
 
-def async_fota_client(server_url: str, max_concurrency: int = 8) -> tuple[AsyncOps, Callable[[], Awaitable[None]], Any]:
-    """``thingspace_fota.AsyncFotaClient`` with static tokens; also returns the client itself (for fleet jobs).
+def async_fota_client(
+    server_url: str, max_concurrency: int = 8, aiohttp: bool = False
+) -> tuple[AsyncOps, Callable[[], Awaitable[None]], Any]:
+    """``thingspace_fota.AsyncFotaClient`` with static tokens, on ``DefaultAioHttpClient`` if ``aiohttp``; also
+    returns the client itself (for fleet jobs).
 
     Call it inside a running event loop: the httpx.AsyncClient binds to it.
     """
-    from thingspace_fota import AsyncFotaClient, Protocol
+    from thingspace_fota import AsyncFotaClient, DefaultAioHttpClient, Protocol
 
+    http = DefaultAioHttpClient() if aiohttp else None
     fota = AsyncFotaClient(
         base_url=fota_url(server_url),
         access_token=ACCESS_TOKEN,
         m2m_token=M2M_TOKEN,
         max_concurrency=max_concurrency,
+        http_client=http,
     )
+
+    async def aclose() -> None:
+        await fota.aclose()
+        if http is not None:
+            await http.aclose()
+
     ops: AsyncOps = {
         "list": lambda: fota.list_available_firmware(ACCOUNT, protocol=Protocol.LWM2M),
         "synchronize": lambda: fota.synchronize_device_firmware(ACCOUNT, SYNC_SMALL),
         "synchronize_100": lambda: fota.synchronize_device_firmware(ACCOUNT, SYNC_CHUNK),
         "report": lambda: fota.report_device_firmware(ACCOUNT, REPORT_DEVICE),
     }
-    return ops, fota.aclose, fota
+    return ops, aclose, fota
 
 
 # --- Verizon's published SDK -----------------------------------------------------------------------------------------

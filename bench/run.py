@@ -57,9 +57,11 @@ MEMORY_CLIENTS = (
 LONG_RUN_SECONDS = 5.0
 
 TARGETS = {
-    "cpu_vs_raw": 1.15,
+    "cpu_vs_raw": 1.10,
+    "sync_100_vs_raw": 1.5,
     "cpu_vs_verizon": 0.75,
     "fleet_c32_vs_limit": 1.25,
+    "fleet_aiohttp_vs_raw_aiohttp": 1.10,
     "import_vs_httpx": 1.5,
 }
 
@@ -154,9 +156,13 @@ def per_call(settings: Settings) -> tuple[dict[str, dict[str, dict[str, float]]]
         loop = asyncio.new_event_loop()
 
         async def make_async() -> tuple[dict[str, c.AsyncOps], list[Callable[[], Awaitable[None]]]]:
-            raw_ops, raw_close, _raw = c.raw_httpx_async(url)
-            fota_ops, fota_close, _fota = c.async_fota_client(url)
-            return {"raw_httpx_async": raw_ops, "AsyncFotaClient": fota_ops}, [raw_close, fota_close]
+            made = {
+                "raw_httpx_async": c.raw_httpx_async(url),
+                "AsyncFotaClient": c.async_fota_client(url),
+                "raw_aiohttp": c.raw_aiohttp(url),
+                "AsyncFotaClient_aiohttp": c.async_fota_client(url, aiohttp=True),
+            }
+            return {name: m[0] for name, m in made.items()}, [m[1] for m in made.values()]
 
         async_ops, async_closers = loop.run_until_complete(make_async())
 
@@ -221,6 +227,7 @@ def per_call_ratios(batches: Batches) -> dict[str, dict[str, dict[str, float]]]:
         ("FotaClient", "verizon_sdk"),
         ("AsyncFotaClient", "raw_httpx_async"),
         ("AsyncFotaClient", "verizon_sdk"),
+        ("AsyncFotaClient_aiohttp", "raw_aiohttp"),
     )
     return {
         op: {
@@ -322,16 +329,16 @@ class Fleet:
         }
         log(f"  fleet {job} {key}: {median:.3f} s (limit {limit:.3f} s)")
 
-    def async_fota(self, concurrency: int) -> None:
+    def async_fota(self, concurrency: int, aiohttp: bool = False) -> None:
         async def make() -> Any:
-            return c.async_fota_client(self.url, max_concurrency=concurrency)
+            return c.async_fota_client(self.url, max_concurrency=concurrency, aiohttp=aiohttp)
 
         _ops, aclose, fota = self.loop.run_until_complete(make())
 
         def reports(ids: list[str]) -> list[Callable[[], Awaitable[Any]]]:
             return [lambda d=d: fota.report_device_firmware(c.ACCOUNT, d) for d in ids]
 
-        key = f"AsyncFotaClient c={concurrency}"
+        key = f"AsyncFotaClient{' + aiohttp' if aiohttp else ''} c={concurrency}"
         try:
             # Warm the pool with `concurrency` connections, outside the measurement.
             self.loop.run_until_complete(_bounded(concurrency, reports(c.device_ids(concurrency))))
@@ -353,12 +360,12 @@ class Fleet:
         finally:
             self.loop.run_until_complete(aclose())
 
-    def raw_async(self, concurrency: int) -> None:
+    def raw_async(self, concurrency: int, aiohttp: bool = False) -> None:
         async def make() -> Any:
-            return c.raw_httpx_async(self.url)
+            return c.raw_aiohttp(self.url) if aiohttp else c.raw_httpx_async(self.url)
 
         _ops, aclose, raw = self.loop.run_until_complete(make())
-        key = f"raw httpx async c={concurrency}"
+        key = f"raw {'aiohttp' if aiohttp else 'httpx async'} c={concurrency}"
         try:
             warm = [lambda d=d: raw.report(d) for d in c.device_ids(concurrency)]
             self.loop.run_until_complete(_bounded(concurrency, warm))
@@ -412,7 +419,11 @@ def fleet(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
             jobs = Fleet(settings, url, loop)
             for concurrency in CONCURRENCIES:
                 jobs.async_fota(concurrency)
-            jobs.raw_async(CONCURRENCIES[-1])
+            top = CONCURRENCIES[-1]
+            # aiohttp side by side with the default at the highest concurrency: raw first, then on our client.
+            jobs.raw_async(top)
+            jobs.raw_async(top, aiohttp=True)
+            jobs.async_fota(top, aiohttp=True)
         finally:
             loop.close()
         jobs.verizon_sequential()
@@ -481,7 +492,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for op, ratios in results["per_call_ratios"].items():
         for key, limit in (
-            ("FotaClient/raw_httpx", TARGETS["cpu_vs_raw"]),
+            ("FotaClient/raw_httpx", TARGETS["sync_100_vs_raw" if op == "synchronize_100" else "cpu_vs_raw"]),
             ("FotaClient/verizon_sdk", TARGETS["cpu_vs_verizon"]),
         ):
             value = ratios["cpu"][key]
@@ -497,6 +508,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if floor > limit:
             note += f"; unreachable: whole rounds alone take {floor:.2f}x the limit"
         found.append(_target(f"fleet {job} c=32 time/limit", entry["ratio"], limit, note))
+        if job == "report":
+            aio, raw_aio = runs["AsyncFotaClient + aiohttp c=32"], runs["raw aiohttp c=32"]
+            note = f"time/limit: {aio['ratio']:.2f} vs raw aiohttp {raw_aio['ratio']:.2f}; client CPU s "
+            note += f"{aio['client_cpu_s']:.3f} vs {raw_aio['client_cpu_s']:.3f}"
+            value = aio["seconds"] / raw_aio["seconds"]
+            limit = TARGETS["fleet_aiohttp_vs_raw_aiohttp"]
+            found.append(_target("fleet report c=32 AsyncFotaClient+aiohttp/raw aiohttp", value, limit, note))
     imports = results["import"]
     modules = imports["modules_ms"]
     note = f"thingspace_fota_generated/httpx: {modules['thingspace_fota_generated'] / modules['httpx']:.2f}"
@@ -541,10 +559,11 @@ def markdown(results: dict[str, Any]) -> str:
                     "Fota/generated",
                     "Fota/Verizon",
                     "Async/raw async",
+                    "Async+aiohttp/raw aiohttp",
                 ]
             )
         )
-        lines.append(_row(["---"] + ["---:"] * (len(names) + 4)))
+        lines.append(_row(["---"] + ["---:"] * (len(names) + 5)))
         for op in c.OPERATIONS:
             row = results["per_call"][op]
             ratios = results["per_call_ratios"][op][kind]
@@ -557,6 +576,7 @@ def markdown(results: dict[str, Any]) -> str:
                         f"{ratios['FotaClient/generated']:.2f}",
                         f"{ratios['FotaClient/verizon_sdk']:.2f}",
                         f"{ratios['AsyncFotaClient/raw_httpx_async']:.2f}",
+                        f"{ratios['AsyncFotaClient_aiohttp/raw_aiohttp']:.2f}",
                     ]
                 )
             )

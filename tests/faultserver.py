@@ -9,7 +9,8 @@ What it does with each request, in this order of precedence:
 2. the next action queued with ``server.script(...)``;
 3. the default: a well-formed FOTA v3 answer for the three operations (404 for anything else).
 
-Actions: :class:`Reply` (status, headers, body), :class:`Reset` (headers and part of the body, then a TCP reset),
+Actions: :class:`Reply` (status, headers, body, an optional delay), :class:`Trickle` (an answer sent a few bytes at
+a time, each within the read timeout), :class:`Reset` (headers and part of the body, then a TCP reset),
 :class:`Stall` (read the request, answer nothing for N seconds, then close) and :class:`Drop` (close without any
 answer). Every request is recorded (method, target, headers, body, connection number) and the server counts the
 connections open at once. ``stop()`` cancels stalled handlers, so a test never waits for a stall to end.
@@ -26,7 +27,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -35,7 +36,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from thingspace_fota import AsyncFotaClient, FotaClient
+from thingspace_fota import AsyncFotaClient, DefaultAioHttpClient, FotaClient
 
 ACCESS_TOKEN = "acc-TOKEN-5e1f9c0d2b7a"  # distinctive values: tests search logs and errors for them
 M2M_TOKEN = "m2m-TOKEN-83ab47d6e210"
@@ -86,6 +87,7 @@ class Reply:
     body: Any = b""
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
+    delay: float = 0.0  # seconds before answering, without blocking other connections
 
     def encoded(self) -> tuple[bytes, str | None]:
         if isinstance(self.body, bytes):
@@ -93,6 +95,15 @@ class Reply:
         if isinstance(self.body, str):
             return self.body.encode(), self.content_type or "text/plain; charset=utf-8"
         return json.dumps(self.body).encode(), self.content_type or "application/json"
+
+
+@dataclass(frozen=True)
+class Trickle:
+    """Answer ``reply``, its head and body sent ``step`` bytes at a time, ``every`` seconds apart."""
+
+    reply: Reply
+    every: float = 0.25
+    step: int = 1
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ class Drop:
     """Read the request and close the connection without answering."""
 
 
-Action = Reply | Reset | Stall | Drop
+Action = Reply | Trickle | Reset | Stall | Drop
 Handler = Callable[[Seen], Action | None]
 
 
@@ -313,17 +324,31 @@ def _reason(status: int) -> str:
         return "Unknown Error"
 
 
+def _encode(reply: Reply) -> bytes:
+    body, content_type = reply.encoded()
+    head = [f"HTTP/1.1 {reply.status} {_reason(reply.status)}", f"Content-Length: {len(body)}"]
+    if content_type:
+        head.append(f"Content-Type: {content_type}")
+    head += [f"{name}: {value}" for name, value in reply.headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
 async def _perform(action: Action, writer: asyncio.StreamWriter) -> tuple[bool, bool]:
     """Carry out an action; returns (keep the connection open, the connection was aborted)."""
     if isinstance(action, Reply):
-        body, content_type = action.encoded()
-        head = [f"HTTP/1.1 {action.status} {_reason(action.status)}", f"Content-Length: {len(body)}"]
-        if content_type:
-            head.append(f"Content-Type: {content_type}")
-        head += [f"{name}: {value}" for name, value in action.headers.items()]
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        if action.delay:
+            await asyncio.sleep(action.delay)
+        writer.write(_encode(action))
         await writer.drain()
         return action.headers.get("Connection", "").lower() != "close", False
+    if isinstance(action, Trickle):
+        data = _encode(action.reply)
+        for start in range(0, len(data), action.step):
+            writer.write(data[start : start + action.step])
+            await writer.drain()
+            if start + action.step < len(data):
+                await asyncio.sleep(action.every)
+        return False, False
     if isinstance(action, Reset):
         head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {action.promised}\r\n\r\n"
         writer.write(head.encode("latin-1") + action.partial)
@@ -348,10 +373,37 @@ def running(handler: Handler | None = None) -> Iterator[FaultServer]:
 # -- running one call through either client -------------------------------------------------------------------------
 
 
+# The kinds of client a test can drive: FotaClient, AsyncFotaClient on its own httpx transport, and AsyncFotaClient
+# on DefaultAioHttpClient (aiohttp).
+KINDS = ("sync", "async", "aiohttp")
+
+
 def make_client(kind: str, url: str, **kwargs: Any) -> FotaClient | AsyncFotaClient:
-    """A FotaClient (``kind == "sync"``) or AsyncFotaClient on ``url`` with the distinctive static tokens."""
+    """A FotaClient (``kind == "sync"``) or AsyncFotaClient on ``url`` with the distinctive static tokens.
+
+    For ``kind == "aiohttp"`` use :func:`async_client`, which also closes the DefaultAioHttpClient."""
     options: dict[str, Any] = {"base_url": url, "access_token": ACCESS_TOKEN, "m2m_token": M2M_TOKEN, **kwargs}
     return FotaClient(**options) if kind == "sync" else AsyncFotaClient(**options)
+
+
+@contextlib.asynccontextmanager
+async def async_client(kind: str, url: str, **kwargs: Any) -> AsyncIterator[AsyncFotaClient]:
+    """An open AsyncFotaClient: on httpx's transport (``"async"``) or on a DefaultAioHttpClient (``"aiohttp"``,
+    given the ``max_connections`` asked for), closed afterwards with its http client."""
+    if kind == "aiohttp":
+        aio = DefaultAioHttpClient(max_connections=kwargs.pop("max_connections", 64))
+        async with (
+            aio,
+            AsyncFotaClient(
+                base_url=url, access_token=ACCESS_TOKEN, m2m_token=M2M_TOKEN, http_client=aio, **kwargs
+            ) as fota,
+        ):
+            yield fota
+        return
+    fota = make_client("async", url, **kwargs)
+    assert isinstance(fota, AsyncFotaClient)
+    async with fota:
+        yield fota
 
 
 def _method(client: object, name: str) -> Any:
@@ -371,10 +423,8 @@ def call(kind: str, url: str, method: str, *args: Any, client: dict[str, Any] | 
             return _method(sync_client, method)(*args, **kwargs)
 
     async def run() -> Any:
-        async_client = make_client("async", url, **(client or {}))
-        assert isinstance(async_client, AsyncFotaClient)
-        async with async_client:
-            return await _method(async_client, method)(*args, **kwargs)
+        async with async_client(kind, url, **(client or {})) as fota:
+            return await _method(fota, method)(*args, **kwargs)
 
     return asyncio.run(run())
 

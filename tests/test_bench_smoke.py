@@ -23,12 +23,23 @@ BENCH = ROOT / "bench"
 SERVER = BENCH / "server.py"
 
 OPERATIONS = {"list", "synchronize", "synchronize_100", "report"}
-CLIENTS = {"raw_httpx", "generated", "FotaClient", "raw_httpx_async", "AsyncFotaClient", "verizon_sdk"}
+CLIENTS = {
+    "raw_httpx",
+    "generated",
+    "FotaClient",
+    "raw_httpx_async",
+    "AsyncFotaClient",
+    "raw_aiohttp",
+    "AsyncFotaClient_aiohttp",
+    "verizon_sdk",
+}
 FLEET_RUNS = {
     "AsyncFotaClient c=1",
     "AsyncFotaClient c=8",
     "AsyncFotaClient c=32",
     "raw httpx async c=32",
+    "raw aiohttp c=32",
+    "AsyncFotaClient + aiohttp c=32",
     "Verizon SDK sequential",
 }
 MEMORY = {"raw_httpx", "FotaClient", "AsyncFotaClient c=8", "AsyncFotaClient c=32", "verizon_sdk"}
@@ -145,7 +156,7 @@ def test_quick_run_records_every_measurement(quick_run: tuple[dict[str, Any], st
         assert positive(numbers["peak_mib"]) and positive(numbers["peak_rss_mib"]), name
 
     names = [t["name"] for t in results["targets"]]
-    assert len(names) == 2 * len(OPERATIONS) + 3
+    assert len(names) == 2 * len(OPERATIONS) + 4
     assert all(isinstance(t["pass"], bool) and positive(t["value"]) for t in results["targets"])
     for heading in ("Client CPU µs/call", "Fleet jobs", "Import time", "Peak memory", "Targets"):
         assert heading in stdout

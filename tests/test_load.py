@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from faultserver import ACC, FaultServer, make_client
+from faultserver import ACC, FaultServer, async_client, make_client
 
 from thingspace_fota import AsyncFotaClient, FirmwareReportRequest, FotaClient
 from thingspace_fota._constants import DEFAULT_TIMEOUT
@@ -59,8 +59,9 @@ def check_results(results: list[FirmwareReportRequest], server: FaultServer, cal
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("transport", ["async", "aiohttp"])
 @pytest.mark.parametrize("max_connections", [64, 16])
-def test_2000_async_reports_at_concurrency_64(max_connections: int) -> None:
+def test_2000_async_reports_at_concurrency_64(max_connections: int, transport: str) -> None:
     assert FD_DIR.is_dir(), "the socket count needs /proc (Linux)"
     with FaultServer() as server:
         baseline = open_sockets()
@@ -70,8 +71,6 @@ def test_2000_async_reports_at_concurrency_64(max_connections: int) -> None:
             nonlocal peak_in_flight
             in_flight = 0
             gate = asyncio.Semaphore(CONCURRENCY)
-            fota = make_client("async", server.url, max_connections=max_connections)
-            assert isinstance(fota, AsyncFotaClient)
 
             async def one(n: int) -> FirmwareReportRequest:
                 nonlocal in_flight, peak_in_flight
@@ -83,7 +82,7 @@ def test_2000_async_reports_at_concurrency_64(max_connections: int) -> None:
                     finally:
                         in_flight -= 1
 
-            async with fota:
+            async with async_client(transport, server.url, max_connections=max_connections) as fota:
                 return await asyncio.gather(*(one(n) for n in range(CALLS)))
 
         started = time.monotonic()

@@ -1,6 +1,7 @@
 """Retries, backoff, Retry-After, timeouts and partial failures, proven against a real HTTP server on loopback.
 
-Every fault-injection test runs through FotaClient and AsyncFotaClient and asserts the outcome, the number of
+Every fault-injection test runs through FotaClient, AsyncFotaClient and AsyncFotaClient on DefaultAioHttpClient
+(aiohttp) and asserts the outcome, the number of
 requests the server saw and that the elapsed time respects the backoff and timeout bounds. Lower bounds are the
 least the client must wait; upper bounds are generous (two cores shared with other jobs).
 """
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from faultserver import (
     ACC,
+    KINDS,
     Drop,
     FaultServer,
     Reply,
@@ -37,6 +39,12 @@ SLACK = 0.05  # clock granularity allowance on lower bounds
 FIRST_BACKOFF = 0.5 * 0.75  # backoff_delay(0) is at least this
 SECOND_BACKOFF = 1.0 * 0.75  # backoff_delay(1) is at least this
 ERROR_BODY = {"errorCode": "SERVICE_UNAVAILABLE", "errorMessage": "try again"}
+
+
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Which client a test drives: FotaClient, AsyncFotaClient, or AsyncFotaClient on DefaultAioHttpClient."""
+    return str(request.param)
 
 
 @pytest.fixture

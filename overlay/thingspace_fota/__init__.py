@@ -6,6 +6,8 @@ with FotaClient(client_id="...", client_secret="...", username="...", password="
     packages = fota.list_available_firmware("0000123456-00001", protocol=Protocol.LWM2M)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import AsyncFotaClient, FotaClient
 from ._constants import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, STAGING_AUTH_BASE_URL, STAGING_BASE_URL
 from ._exceptions import (
@@ -38,6 +40,9 @@ from ._models import (
 )
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from ._aiohttp import DefaultAioHttpClient
+
 __all__ = [
     "DEFAULT_AUTH_BASE_URL",
     "DEFAULT_BASE_URL",
@@ -52,6 +57,7 @@ __all__ = [
     "BadRequestError",
     "ClientCredentialsRefusedError",
     "ConflictError",
+    "DefaultAioHttpClient",
     "DeviceFirmware",
     "DeviceFirmwareList",
     "FirmwarePackage",
@@ -72,3 +78,13 @@ __all__ = [
 ]
 
 _setup_logging()
+
+
+def __getattr__(name: str) -> Any:
+    # DefaultAioHttpClient lives in a module of its own, loaded on first use: `import thingspace_fota` loads
+    # neither it nor aiohttp (an optional extra).
+    if name == "DefaultAioHttpClient":
+        from ._aiohttp import DefaultAioHttpClient  # noqa: PLC0415
+
+        return DefaultAioHttpClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.request  # already imported by httpx
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +10,7 @@ import httpx
 
 from . import _validation as check
 from ._constants import USER_AGENT
-from ._transports import GatedTransport, ShardedAsyncTransport
+from ._transports import client_transports
 
 
 @attrs.frozen
@@ -55,20 +54,11 @@ class ClientSettings:
 
         With ``sync=True`` (for an ``httpx.Client``) the transport lets at most ``max_connections`` requests into
         the connection pool at once (:class:`GatedTransport`); otherwise (for an ``httpx.AsyncClient``) the
-        ``max_connections`` are split into small pools (:class:`ShardedAsyncTransport`).
+        ``max_connections`` are split into small pools (:class:`ShardedAsyncTransport`). Behind a proxy from the
+        environment, every route gets the same protections and they share ``max_connections``.
         """
-        if any(scheme != "no" for scheme in urllib.request.getproxies_environment()):
-            # An httpx client given a transport ignores HTTP(S)_PROXY/ALL_PROXY: behind a proxy, keep httpx's own
-            # transports (and its proxy handling) rather than the pool work-arounds below.
-            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
-            return {"timeout": self.timeout, "limits": limits, "follow_redirects": False}
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport
-        if sync:
-            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
-            transport = GatedTransport(httpx.HTTPTransport(limits=limits), self.max_connections)
-        else:
-            transport = ShardedAsyncTransport(self.max_connections)
-        return {"timeout": self.timeout, "transport": transport, "follow_redirects": False}
+        transports = client_transports(self.max_connections, sync=sync)
+        return {"timeout": self.timeout, "follow_redirects": False, **transports}
 
     def options(
         self,
