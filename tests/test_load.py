@@ -14,7 +14,7 @@ import httpx
 import pytest
 from faultserver import ACC, FaultServer, async_client, make_client
 
-from thingspace_fota import AsyncFotaClient, FirmwareReportRequest, FotaClient
+from thingspace_fota import FirmwareReportRequest, FotaClient
 from thingspace_fota._constants import DEFAULT_TIMEOUT
 from thingspace_fota._settings import ClientSettings
 from thingspace_fota._transports import GatedTransport

@@ -15,7 +15,7 @@ from proxyserver import ForwardingProxy
 
 import thingspace_fota as tf
 from thingspace_fota import FirmwareReportRequest, FotaClient
-from thingspace_fota._base_client import ClientSettings
+from thingspace_fota._settings import ClientSettings
 from thingspace_fota._transports import GatedTransport, ShardedAsyncTransport
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "request_method")

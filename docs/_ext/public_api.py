@@ -1,9 +1,9 @@
 """The API reference, driven by ``thingspace_fota.__all__`` so that a new public name cannot be left out.
 
 ``.. public-api:: KIND`` documents, with autodoc, every name of ``__all__`` of that kind (``clients``,
-``models``, ``enums``, ``exceptions``, ``constants``), in the order of ``__all__``. When the build ends, every
-name of ``__all__`` that no directive documented is a warning (a failed build under ``-W``): a name of a new kind
-needs a new kind here and a section in ``reference.md``.
+``http_clients``, ``models``, ``enums``, ``exceptions``, ``constants``), in the order of ``__all__``. When the
+build ends, every name of ``__all__`` that no directive documented is a warning (a failed build under ``-W``): a
+name of a new kind needs a new kind here and a section in ``reference.rst``.
 
 The clients' ``with_raw_response`` objects are documented after each client. Their methods are read from a live
 object (a client with placeholder tokens that sends nothing), so they are found whether the methods are defined
@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import attrs
+import httpx
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
@@ -32,7 +33,7 @@ from sphinx.util.nodes import nested_parse_with_titles
 import thingspace_fota
 
 PACKAGE = "thingspace_fota"
-KINDS = ("clients", "models", "enums", "exceptions", "constants")
+KINDS = ("clients", "http_clients", "models", "enums", "exceptions", "constants")
 logger = logging.getLogger(__name__)
 
 
@@ -45,6 +46,7 @@ def kind_of(obj: object) -> str | None:
     checks: list[tuple[str, Callable[[type[Any]], bool]]] = [
         ("exceptions", lambda cls: issubclass(cls, BaseException)),
         ("enums", lambda cls: issubclass(cls, enum.Enum)),
+        ("http_clients", lambda cls: issubclass(cls, httpx.Client | httpx.AsyncClient)),
         ("clients", lambda cls: hasattr(cls, "with_raw_response")),
         ("models", attrs.has),
     ]
@@ -117,6 +119,9 @@ class PublicAPI(SphinxDirective):
             elif kind == "clients":
                 lines += [f".. autoclass:: {target}", "   :members:", "   :inherited-members:", ""]
                 lines += raw_response_lines(getattr(thingspace_fota, name))
+            elif kind == "http_clients":
+                # Only our own constructor: the inherited httpx.AsyncClient methods are httpx's to document.
+                lines += [f".. autoclass:: {target}", "   :show-inheritance:", ""]
             elif kind == "exceptions":
                 lines += [f".. autoexception:: {target}", "   :members:", "   :show-inheritance:", ""]
             else:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._base_client import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT
+from ._constants import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT
 from ._exceptions import InvalidInputError
 from ._transports import environment_proxies
 

@@ -35,7 +35,7 @@ import attrs
 import httpx
 
 from .. import _validation as check
-from .._base_client import DEFAULT_BASE_URL
+from .._constants import DEFAULT_BASE_URL
 from .._exceptions import InvalidInputError
 from .._models import Protocol
 from ._records import RecordedHeaders, RecordedRequest

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from .._logs import REDACTED, redact
+from .._redact import REDACTED, redact
 
 # Headers whose values are credentials: masked in reprs (the values stay readable by key).
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "vz-m2m-token", "cookie", "set-cookie"})
