@@ -21,13 +21,23 @@ import os
 import re
 import sys
 import tempfile
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import _env as env
 from . import _validation as check
 from ._client import AsyncFotaClient, FotaClient
-from ._constants import DEFAULT_MAX_CONCURRENCY, MAX_BATCH_SIZE
+from ._completion import SHELLS, completion_script
+from ._constants import (
+    DEFAULT_AUTH_BASE_URL,
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    MAX_BATCH_SIZE,
+)
 from ._exceptions import (
     APIStatusError,
     FotaError,
@@ -35,6 +45,7 @@ from ._exceptions import (
     PartialSyncError,
     ResponseValidationError,
 )
+from ._logs import ENV_VAR as LOG_ENV_VAR
 from ._logs import setup_from_env
 from ._models import DeviceFirmware, FirmwarePackage, FirmwareReportRequest, Protocol
 from ._version import __version__
@@ -92,66 +103,159 @@ def _header(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _common_options() -> argparse.ArgumentParser:
+def _timeout_default() -> str:
+    read, connect = DEFAULT_TIMEOUT.read, DEFAULT_TIMEOUT.connect
+    return f"{read:g} s, {connect:g} s to connect"
+
+
+# The protocol words of the help and the completion: the wire values, OMA-DM as the docs spell it.
+PROTOCOL_WORDS = tuple(p.value if p is Protocol.ALL else p.name.replace("_", "-") for p in Protocol)
+
+
+def _global_options(*, after_command: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after the subcommand name.
+
+    The main parser holds them with their defaults; each subparser holds a copy whose defaults are SUPPRESS, so a
+    value given before the subcommand survives unless the same option is given again after it (the later one
+    wins, as the later of two repeats does). ``--header`` adds up instead: the copy after the subcommand collects
+    into ``header_after``, joined by :func:`_join_headers`.
+    """
+    default: Any = argparse.SUPPRESS if after_command else None
     common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group("connection and output (secrets come only from the environment or --env-file)")
-    group.add_argument("--json", action="store_true", help="print one JSON document with snake_case keys")
-    group.add_argument("--base-url", help="FOTA v3 base URL (default: $THINGSPACE_FOTA_BASE_URL, else production)")
-    group.add_argument("--timeout", type=_positive_seconds, metavar="SECONDS", help="timeout of each request")
+    group = common.add_argument_group("global options (before or after the command)")
     group.add_argument(
-        "--max-retries", type=_int_between(0, None), metavar="N", help="retries of a failed request (default 2)"
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if after_command else False,
+        help="print one JSON document with snake_case keys (default: a table)",
+    )
+    group.add_argument(
+        "--base-url",
+        default=default,
+        help=f"FOTA v3 base URL (default: ${env.FOTA_BASE_URL}, else {DEFAULT_BASE_URL})",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=default,
+        metavar="SECONDS",
+        help=f"timeout of each request, connecting included (default: {_timeout_default()})",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=_int_between(0, None),
+        default=default,
+        metavar="N",
+        help=f"retries of a failed request (default: {DEFAULT_MAX_RETRIES})",
     )
     group.add_argument(
         "--env-file",
+        default=default,
         metavar="FILE",
-        help="read THINGSPACE_* variables from FILE (KEY=VALUE lines); variables already set win",
+        help="read THINGSPACE_* variables from FILE (KEY=VALUE lines); variables already set win (default: none)",
     )
     group.add_argument(
         "--header",
         action="append",
         type=_header,
-        default=[],
+        dest="header_after" if after_command else "header",
+        default=argparse.SUPPRESS if after_command else [],
         metavar="NAME:VALUE",
-        help="extra HTTP header on every request (repeatable); meant for mocks, e.g. 'Prefer: code=404' for Prism",
+        help="extra HTTP header on every request (repeatable; default: none); meant for mocks, e.g. "
+        "'Prefer: code=404' for Prism",
     )
     return common
+
+
+def _join_headers(args: argparse.Namespace) -> None:
+    """The --header values given before the subcommand, then those given after it."""
+    args.header = [*args.header, *vars(args).pop("header_after", [])]
+
+
+def environment_help() -> str:
+    """The epilog of every ``--help``: the environment variables the command line reads, and their defaults."""
+    tokens = ", ".join(env.TOKEN_VARIABLES)
+    credentials = ", ".join(env.CREDENTIAL_VARIABLES)
+    rows = [
+        (tokens, "static tokens (both), or:"),
+        (credentials, "the four credentials: the client gets and renews the tokens itself"),
+        (env.AUTH_BASE_URL, f"token and login base URL, credentials only (default: {DEFAULT_AUTH_BASE_URL})"),
+        (env.FOTA_BASE_URL, f"FOTA v3 base URL (default: {DEFAULT_BASE_URL}); --base-url wins"),
+        (LOG_ENV_VAR, "info or debug: log each request to stderr (default: no log)"),
+    ]
+    lines = ["environment variables (also read from --env-file FILE; never printed):"]
+    for names, text in rows:
+        lines += [f"  {names}", f"      {text}"]
+    return "\n".join(lines)
+
+
+def _subcommand(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    parents: Sequence[argparse.ArgumentParser],
+    **kwargs: Any,
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        parents=parents,
+        epilog=environment_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **kwargs,
+    )
+    return parser
 
 
 def _batch_options(parser: argparse.ArgumentParser, id_name: str) -> None:
     parser.add_argument(
         "--from-file",
         metavar="FILE",
-        help=f"read {id_name}s from FILE, one a line ('-' = stdin; blank lines and # comments are skipped)",
+        help=f"read {id_name}s from FILE, one a line ('-' = stdin; blank lines and # comments are skipped; "
+        "default: none)",
     )
     parser.add_argument(
         "--leftover",
         metavar="FILE",
-        help="write the ids not done to FILE, one a line (emptied on success); default: stderr on partial failure",
+        help="write the ids not done to FILE, one a line (emptied on success; default: stderr on partial failure)",
     )
+
+
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  1  API error
+  2  bad input or configuration
+  3  partial failure: the ids left over go to --leftover FILE or stderr; run them again with --from-file"""
+
+PLACEMENT_HELP = (
+    "Global options go before or after the command; given in both places, the one after the command wins "
+    "(--header adds up)."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``thingspace-fota``."""
-    common = _common_options()
+    after = [_global_options(after_command=True)]
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Verizon ThingSpace FOTA v3 firmware operations. Credentials come from the environment "
-        "(THINGSPACE_ACCESS_TOKEN and THINGSPACE_M2M_TOKEN, or what FotaClient.from_env() reads) or --env-file.",
-        epilog="Exit codes: 0 success, 1 API error, 2 bad input or configuration, 3 partial failure (the ids left "
-        "over go to --leftover FILE or stderr; run them again with --from-file).",
+        parents=[_global_options(after_command=False)],
+        description=textwrap.fill("Verizon ThingSpace FOTA v3 firmware operations. " + PLACEMENT_HELP, 79),
+        epilog=f"{EXIT_CODES_HELP}\n\n{environment_help()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    list_cmd = commands.add_parser("list", parents=[common], help="list the firmware available to an account")
+    list_cmd = _subcommand(commands, "list", after, help="list the firmware available to an account")
     list_cmd.add_argument("account", metavar="ACC", help="account id, e.g. 0000123456-00001")
     list_cmd.add_argument(
-        "--protocol", type=_protocol, default=Protocol.ALL, help="LWM2M, OMA-DM, HTTP or all (default: all)"
+        "--protocol",
+        type=_protocol,
+        default=Protocol.ALL,
+        help=f"{', '.join(PROTOCOL_WORDS[:-1])} or {PROTOCOL_WORDS[-1]} (default: {Protocol.ALL.value})",
     )
     list_cmd.set_defaults(handler=_run_list)
 
-    sync_cmd = commands.add_parser(
-        "sync", parents=[common], help="synchronize devices with the FOTA server and show their firmware"
+    sync_cmd = _subcommand(
+        commands, "sync", after, help="synchronize devices with the FOTA server and show their firmware"
     )
     sync_cmd.add_argument("account", metavar="ACC", help="account id")
     sync_cmd.add_argument("device_ids", nargs="*", metavar="IMEI", help="device ids (IMEIs)")
@@ -161,13 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=_int_between(1, MAX_BATCH_SIZE),
         default=MAX_BATCH_SIZE,
         metavar="N",
-        help=f"ids per request (1 to {MAX_BATCH_SIZE}, default {MAX_BATCH_SIZE})",
+        help=f"ids per request (1 to {MAX_BATCH_SIZE}, default: {MAX_BATCH_SIZE})",
     )
     sync_cmd.set_defaults(handler=_run_sync, id_name="IMEI")
 
-    report_cmd = commands.add_parser(
-        "report", parents=[common], help="ask devices to report their firmware asynchronously"
-    )
+    report_cmd = _subcommand(commands, "report", after, help="ask devices to report their firmware asynchronously")
     report_cmd.add_argument("account", metavar="ACC", help="account id")
     report_cmd.add_argument("device_ids", nargs="*", metavar="DEVICE_ID", help="device ids")
     _batch_options(report_cmd, "DEVICE_ID")
@@ -176,9 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=_int_between(1, MAX_CONCURRENCY),
         default=DEFAULT_MAX_CONCURRENCY,
         metavar="N",
-        help=f"reports in flight at once (1 to {MAX_CONCURRENCY}, default {DEFAULT_MAX_CONCURRENCY})",
+        help=f"reports in flight at once (1 to {MAX_CONCURRENCY}, default: {DEFAULT_MAX_CONCURRENCY})",
     )
     report_cmd.set_defaults(handler=_run_report, id_name="DEVICE_ID")
+
+    completion_cmd = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print a completion script for SHELL. bash: add 'eval \"$(thingspace-fota completion bash)\"' "
+        "to ~/.bashrc. zsh: add 'eval \"$(thingspace-fota completion zsh)\"' to ~/.zshrc (after compinit).",
+    )
+    completion_cmd.add_argument("shell", choices=SHELLS, metavar="SHELL", help=" or ".join(SHELLS))
+    completion_cmd.set_defaults(handler=_run_completion)
     return parser
 
 
@@ -561,9 +672,15 @@ def _run_report(args: argparse.Namespace, con: _Console) -> int:
     return _finish_batch(con, args, verb="asked", total=len(ids), pending=pending, errors=errors)
 
 
+def _run_completion(args: argparse.Namespace, con: _Console) -> int:
+    sys.stdout.write(completion_script(build_parser(), args.shell, {"--protocol": PROTOCOL_WORDS}))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
+    _join_headers(args)
     con = _Console(args.json)
     try:
         if args.env_file is not None:
