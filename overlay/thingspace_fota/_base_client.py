@@ -35,8 +35,9 @@ from ._exceptions import (
     request_id_of,
 )
 from ._logs import REDACTED, logger, redact
-from ._models import APIResponse, DeviceFirmwareList
+from ._models import APIResponse, DeviceFirmwareList, Drift
 from ._operations import Operation, ShapeError
+from ._reading import DriftCheck, merge_unanswered
 from ._transports import GatedTransport, ShardedAsyncTransport
 from ._version import __version__
 
@@ -123,9 +124,15 @@ class _Call(Generic[T]):
     log_request_body = True
 
     def __init__(
-        self, operation: Operation[T], request: dict[str, Any], options: RequestOptions, base_url: str
+        self,
+        operation: Operation[T],
+        request: dict[str, Any],
+        options: RequestOptions,
+        base_url: str,
+        drift_check: DriftCheck | None = None,
     ) -> None:
         self.operation = operation
+        self.drift_check = drift_check  # the client's: logs each deviation once, refuses drift when strict
         self.options = options
         self.method: str = request["method"].upper()
         self.url = base_url + request["url"]
@@ -217,7 +224,7 @@ class _Call(Generic[T]):
         status = response.status_code
         self._log_answer(response)
         if 200 <= status < 300:
-            return _Done(APIResponse(self._parse(response), response))
+            return _Done(APIResponse(*self._parse(response)))
         what = self.operation.what
         if status == 401 and not self.renewed:
             self.renewed = True
@@ -247,7 +254,8 @@ class _Call(Generic[T]):
             error.error_message = mask_optional(error.error_message, self.secrets)
         return error
 
-    def _parse(self, response: httpx.Response) -> T:
+    def _parse(self, response: httpx.Response) -> tuple[T, httpx.Response, tuple[Drift, ...]]:
+        """The result, the response and the answer's drift (judged by the client's ``drift_check``)."""
         what = self.operation.what
         if not response.content:
             raise ResponseValidationError(
@@ -259,12 +267,18 @@ class _Call(Generic[T]):
             raise ResponseValidationError(
                 f"{what} returned HTTP {response.status_code} with a body that is not JSON", response=response
             ) from None
+        read = self.operation.read
         try:
-            return self.operation.parse(data)
+            if read is None:
+                return self.operation.parse(data), response, ()
+            parsed, drift = read(data, self.json)
         except ShapeError as exc:
             raise ResponseValidationError(
-                f"{what} returned a body that does not fit the contract: {exc}", response=response
+                f"{what} returned a body that does not fit the contract: {exc}", response=response, drift=exc.drift
             ) from None
+        if drift and self.drift_check is not None:
+            self.drift_check(what, drift, response)
+        return parsed, response, drift
 
 
 def _has_request(exc: httpx.RequestError) -> bool:
@@ -431,9 +445,11 @@ def merge_chunks(
 def merge_results(responses: Sequence[APIResponse[DeviceFirmwareList]]) -> DeviceFirmwareList:
     """One DeviceFirmwareList from the chunk results, devices in request order."""
     # Never empty: the device list is checked non-empty before anything is sent, and every chunk answers.
+    devices = [device for r in responses for device in r.parsed.devices]
     return DeviceFirmwareList(
         account_name=responses[0].parsed.account_name,
-        devices=[device for r in responses for device in r.parsed.devices],
+        devices=devices,
+        unanswered_device_ids=merge_unanswered([r.parsed for r in responses], devices),
     )
 
 

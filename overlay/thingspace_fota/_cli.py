@@ -497,7 +497,7 @@ def _run_sync(args: argparse.Namespace, con: _Console) -> int:
             except FotaError as exc:
                 pending, errors = [*batch, *rest], [(where, exc)]
                 break
-            account_name = result.account_name
+            account_name = result.account_name or account_name
             devices += result.devices
             progress.advance(len(batch))
     progress.finish()

@@ -1,9 +1,9 @@
-"""The FOTA v3 operations: request building by the generated code, conversion to the overlay's models.
+"""The FOTA v3 operations: request building by the generated code, tolerant reading of the answers.
 
 The generated modules' ``_get_kwargs`` build method, path (percent-encoded), query and JSON body straight from
-the spec, so a path or parameter change in ``openapi/`` flows here by regeneration. Responses are decoded by the
-generated models' ``from_dict`` and converted into the overlay's own frozen models; anything that does not fit
-becomes ``ResponseValidationError`` instead of a ``KeyError`` or ``TypeError`` from deep inside.
+the spec, so a path or parameter change in ``openapi/`` flows here by regeneration. Answers are read by
+``_reading.py``'s field tables (tied to the spec's schemas by a test) into the overlay's own frozen models,
+tolerantly, with every deviation from the spec recorded as ``Drift``.
 """
 
 from __future__ import annotations
@@ -11,28 +11,26 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
-if TYPE_CHECKING:
-    from thingspace_fota_generated.models import DeviceFirmwareList as _GenDeviceFirmwareList
-    from thingspace_fota_generated.models import DeviceFirmwareVersion as _GenDeviceFirmwareVersion
-    from thingspace_fota_generated.models import DeviceFirmwareVersionUpdateResult as _GenReportResult
-    from thingspace_fota_generated.models import FirmwarePackage as _GenFirmwarePackage
-
 from ._exceptions import describe_json
-from ._models import (
-    DeviceFirmware,
-    DeviceFirmwareList,
-    FirmwarePackage,
-    FirmwareReportRequest,
-    Protocol,
-    parse_timestamp,
-    protocol_from_wire,
+from ._models import Drift, Protocol
+from ._reading import (
+    LIST_OPERATION,
+    REPORT_OPERATION,
+    SYNC_OPERATION,
+    ShapeError,
+    read_device_list,
+    read_packages,
+    read_report,
 )
 
+__all__ = ["ShapeError"]  # re-exported: the auth operations and the client import it from here
+
 T = TypeVar("T")
+Read = Callable[[Any, Any], tuple[T, tuple[Drift, ...]]]
 
 
 @functools.cache
@@ -56,35 +54,24 @@ def generated() -> SimpleNamespace:
     )
 
 
-class ShapeError(Exception):
-    """A decoded JSON body does not fit the contract; the client turns it into ResponseValidationError."""
-
-
 @attrs.frozen
 class Operation(Generic[T]):
-    """One API operation: its name and path template (for logs and errors) and its response parser."""
+    """One API operation: its name and path template (for logs and errors) and its response parser.
+
+    ``parse(data)`` turns a decoded body into the result. The FOTA operations also have ``read(data, request_body)``,
+    the tolerant reader of ``_reading.py``, which returns the result with its drift; the client uses it when set.
+    """
 
     name: str
     method: str
     path_template: str
     parse: Callable[[Any], T]
+    read: Read[T] | None = None
 
     @property
     def what(self) -> str:
         """``METHOD /path/{template}``: names the call in logs and errors without any id or secret."""
         return f"{self.method} {self.path_template}"
-
-
-def _text(value: object, field: str) -> str:
-    if not isinstance(value, str):
-        raise ShapeError(f"field {field!r} must be a string, got {describe_json(value)}")
-    return value
-
-
-def _optional_text(value: object, field: str) -> str | None:
-    if value is None or isinstance(value, generated().Unset):
-        return None
-    return _text(value, field)
 
 
 def _decode(model: Any, data: object, what: str) -> Any:
@@ -98,79 +85,16 @@ def _decode(model: Any, data: object, what: str) -> Any:
         raise ShapeError(f"{what} does not fit the contract ({type(exc).__name__})") from None
 
 
-def _package(data: object) -> FirmwarePackage:
-    gen: _GenFirmwarePackage = _decode(generated().models.FirmwarePackage, data, "a firmware package")
-    launch_raw = _text(gen.launch_date, "launchDate")
-    return FirmwarePackage(
-        firmware_name=_text(gen.firmware_name, "firmwareName"),
-        firmware_from=_text(gen.firmware_from, "firmwareFrom"),
-        firmware_to=_text(gen.firmware_to, "firmwareTo"),
-        launch_date=parse_timestamp(launch_raw),
-        launch_date_raw=launch_raw,
-        release_note=_text(gen.release_note, "releaseNote"),
-        model=_text(gen.model, "model"),
-        make=_text(gen.make, "make"),
-        protocol=protocol_from_wire(_text(gen.protocol, "protocol")),
-        extra=gen.additional_properties,
-    )
+def _operation(name: str, method: str, path: str, read: Read[T]) -> Operation[T]:
+    def parse(data: Any) -> T:
+        return read(data, None)[0]
+
+    return Operation(name, method, path, parse, read)
 
 
-def parse_package_list(data: object) -> list[FirmwarePackage]:
-    """The list response: a bare JSON array of packages (a single object is taken as a list of one, as the
-    Verizon SDK does)."""
-    if isinstance(data, Mapping):
-        data = [data]
-    if not isinstance(data, list):
-        raise ShapeError(f"the firmware list must be a JSON array, got {describe_json(data)}")
-    return [_package(item) for item in data]
-
-
-def _device(gen: _GenDeviceFirmwareVersion) -> DeviceFirmware:
-    update_raw = _optional_text(gen.firmware_version_update_time, "firmwareVersionUpdateTime")
-    return DeviceFirmware(
-        device_id=_text(gen.device_id, "deviceId"),
-        firmware_version=_text(gen.firmware_version, "firmwareVersion"),
-        status=_optional_text(gen.status, "status"),
-        reason=_optional_text(gen.reason, "reason"),
-        update_time=parse_timestamp(update_raw),
-        update_time_raw=update_raw,
-        extra=gen.additional_properties,
-    )
-
-
-def parse_device_firmware_list(data: object) -> DeviceFirmwareList:
-    """The synchronize response; the misspelt ``deviceFirmwarVersionList`` becomes ``devices``."""
-    if isinstance(data, Mapping):
-        entries = data.get("deviceFirmwarVersionList")
-        if entries is not None and not isinstance(entries, list):
-            raise ShapeError(f"field 'deviceFirmwarVersionList' must be an array, got {describe_json(entries)}")
-        for entry in entries or ():
-            if not isinstance(entry, Mapping):
-                raise ShapeError(f"a device entry must be a JSON object, got {describe_json(entry)}")
-        if entries is None and "deviceFirmwarVersionList" in data:  # an explicit null means "none"
-            data = {k: v for k, v in data.items() if k != "deviceFirmwarVersionList"}
-    gen: _GenDeviceFirmwareList = _decode(generated().models.DeviceFirmwareList, data, "the synchronize response")
-    versions = gen.device_firmwar_version_list
-    return DeviceFirmwareList(
-        account_name=_text(gen.account_name, "accountName"),
-        devices=[_device(v) for v in versions] if isinstance(versions, list) else [],
-    )
-
-
-def parse_report(data: object) -> FirmwareReportRequest:
-    """The async report response."""
-    gen: _GenReportResult = _decode(generated().models.DeviceFirmwareVersionUpdateResult, data, "the report response")
-    return FirmwareReportRequest(
-        account_name=_text(gen.account_name, "accountName"),
-        request_id=_text(gen.request_id, "requestId"),
-    )
-
-
-LIST_AVAILABLE_FIRMWARE = Operation("list_available_firmware", "GET", "/firmware/{acc}", parse_package_list)
-SYNCHRONIZE_DEVICE_FIRMWARE = Operation(
-    "synchronize_device_firmware", "PUT", "/firmware/{acc}/devices", parse_device_firmware_list
-)
-REPORT_DEVICE_FIRMWARE = Operation("report_device_firmware", "PUT", "/firmware/{acc}/async/{deviceId}", parse_report)
+LIST_AVAILABLE_FIRMWARE = _operation(LIST_OPERATION, "GET", "/firmware/{acc}", read_packages)
+SYNCHRONIZE_DEVICE_FIRMWARE = _operation(SYNC_OPERATION, "PUT", "/firmware/{acc}/devices", read_device_list)
+REPORT_DEVICE_FIRMWARE = _operation(REPORT_OPERATION, "PUT", "/firmware/{acc}/async/{deviceId}", read_report)
 
 
 def list_request(account: str, protocol: Protocol) -> dict[str, Any]:
