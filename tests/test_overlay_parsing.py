@@ -158,9 +158,7 @@ class TestShapes:
             fota.synchronize_device_firmware(ACC, ["1"])
         assert caught.value.status_code == 200
 
-    @pytest.mark.parametrize(
-        ("body", "account"), [({"accountName": 5}, "5"), ({"deviceFirmwarVersionList": []}, None)]
-    )
+    @pytest.mark.parametrize(("body", "account"), [({"accountName": 5}, "5"), ({"deviceFirmwarVersionList": []}, None)])
     def test_odd_synchronize_bodies_are_read(self, body: object, account: str | None) -> None:
         with client(answer(200, body)) as fota:
             result = fota.synchronize_device_firmware(ACC, ["1"])
