@@ -9,7 +9,7 @@ REDOCLY := node_modules/.bin/redocly
 SPECS := $(wildcard openapi/*.yaml)
 SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
 
-.PHONY: help setup generate check-generated check-api api-baseline lint lint-spec test pytest docs mock demo bench clean
+.PHONY: help setup generate check-generated check-api api-baseline lint lint-spec test pytest docs mock demo bench verify-live clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -70,5 +70,14 @@ demo: setup  ## Demo of the three operations against a local Prism mock.
 bench: setup  ## Benchmarks against a local server (not part of `make test`); see bench/README.md.
 	$(BIN)/python bench/run.py
 
+# The nightly job: tells the maintainers when Verizon's answers move away from openapi/. Needs the THINGSPACE_*
+# variables of FotaClient.from_env() (credentials or tokens; THINGSPACE_FOTA_BASE_URL for staging), and
+# THINGSPACE_VERIFY_ACCOUNT (and optionally THINGSPACE_VERIFY_DEVICES, space-separated ids). Exit 0 clean,
+# 4 drift, 1 API error, 2 bad input. Read-only: devices are synchronized, never asked to report.
+verify-live: $(VENV)/.installed  ## Nightly: check the live API's answers against the spec (THINGSPACE_* variables).
+	@test -n "$$THINGSPACE_VERIFY_ACCOUNT" || { echo "set THINGSPACE_VERIFY_ACCOUNT (and THINGSPACE_* credentials)" >&2; exit 2; }
+	$(BIN)/python -m thingspace_fota verify "$$THINGSPACE_VERIFY_ACCOUNT" $$THINGSPACE_VERIFY_DEVICES
+
 clean:  ## Remove the venv, node_modules, caches and the built docs.
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache site
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ async, and every declared error status mapped to its exception class."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import anyio
 import httpx
@@ -175,3 +176,75 @@ def test_typed_usage_file_runs(prism_url: str, auth_prism_url: str) -> None:
     assert packages and result.devices and report.request_id
     assert anyio.run(use_async, prism_url).account_name == ACC
     assert use_credentials(prism_url, auth_prism_url).account_name == ACC
+
+
+def sync_client(url: str, **kwargs: object) -> tf.FotaClient:
+    return tf.FotaClient(base_url=url, access_token="contract-access", m2m_token="contract-session", **kwargs)  # type: ignore[arg-type]
+
+
+def async_client(url: str, **kwargs: object) -> tf.AsyncFotaClient:
+    return tf.AsyncFotaClient(base_url=url, access_token="contract-access", m2m_token="contract-session", **kwargs)  # type: ignore[arg-type]
+
+
+# The sparse answers the spec allows (named examples Prism serves on request): read without drift, even by a
+# strict client, sync and async.
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_sparse_examples_read_without_drift_by_a_strict_client(prism_url: str, kind: str) -> None:
+    def run() -> tuple[
+        tf.APIResponse[list[tf.FirmwarePackage]],
+        list[tf.APIResponse[tf.DeviceFirmwareList]],
+        list[tf.APIResponse[tf.DeviceFirmwareList]],
+    ]:
+        if kind == "sync":
+            with sync_client(prism_url, strict=True) as fota:
+                raw = fota.with_raw_response
+                return (
+                    raw.list_available_firmware(ACC, extra_headers={"Prefer": "example=empty"}),
+                    raw.synchronize_device_firmware(ACC, DEVICES, extra_headers={"Prefer": "example=sparse"}),
+                    raw.synchronize_device_firmware(ACC, DEVICES, extra_headers={"Prefer": "example=emptyList"}),
+                )
+
+        async def arun() -> Any:
+            async with async_client(prism_url, strict=True) as fota:
+                raw = fota.with_raw_response
+                return (
+                    await raw.list_available_firmware(ACC, extra_headers={"Prefer": "example=empty"}),
+                    await raw.synchronize_device_firmware(ACC, DEVICES, extra_headers={"Prefer": "example=sparse"}),
+                    await raw.synchronize_device_firmware(ACC, DEVICES, extra_headers={"Prefer": "example=emptyList"}),
+                )
+
+        result: Any = anyio.run(arun)
+        return result  # type: ignore[no-any-return]
+
+    empty, [sparse], [empty_list] = run()
+    assert (empty.parsed, empty.drift) == ([], ())
+    assert sparse.drift == ()
+    first, second = sparse.parsed.devices
+    assert (first.device_id, first.firmware_version, first.status, first.reason) == (
+        DEVICES[0],
+        "SR1.2.0.0-10657",
+        None,
+        None,
+    )
+    assert (second.device_id, second.firmware_version) == (DEVICES[1], "")
+    assert sparse.parsed.unanswered_device_ids == []
+    assert (empty_list.parsed.devices, empty_list.drift) == ([], ())
+    assert empty_list.parsed.unanswered_device_ids == DEVICES
+
+
+def test_undocumented_error_body_without_fields(prism_url: str) -> None:
+    with sync_client(prism_url, max_retries=0) as fota, pytest.raises(tf.InternalServerError) as caught:
+        fota.list_available_firmware(ACC, extra_headers={"Prefer": "code=500, example=empty"})
+    error = caught.value
+    assert (error.status_code, error.error_code, error.error_message, error.body) == (500, None, None, {})
+
+
+def test_every_documented_example_is_read_without_drift_by_a_strict_client(prism_url: str) -> None:
+    with sync_client(prism_url, strict=True) as fota:
+        raw = fota.with_raw_response
+        for example in ("documented", "goZeroDate", "empty"):
+            assert raw.list_available_firmware(ACC, extra_headers={"Prefer": f"example={example}"}).drift == ()
+        for example in ("documented", "minimal", "sparse", "emptyList"):
+            [chunk] = raw.synchronize_device_firmware(ACC, DEVICES, extra_headers={"Prefer": f"example={example}"})
+            assert chunk.drift == ()
+        assert raw.report_device_firmware(ACC, DEVICES[0]).drift == ()

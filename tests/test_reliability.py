@@ -237,9 +237,10 @@ def test_200_with_invalid_json(server: FaultServer, kind: str) -> None:
     [
         ("report_device_firmware", (ACC, DEVICE), {"accountName": ACC}),
         ("report_device_firmware", (ACC, DEVICE), ["accountName", ACC]),
-        ("list_available_firmware", (ACC,), [{"firmwareName": 5}]),
+        ("report_device_firmware", (ACC, DEVICE), {"accountName": ACC, "requestId": ""}),
         ("list_available_firmware", (ACC,), 42),
-        ("synchronize_device_firmware", (ACC, [DEVICE]), {"accountName": ACC, "deviceFirmwarVersionList": {}}),
+        ("list_available_firmware", (ACC,), True),
+        ("synchronize_device_firmware", (ACC, [DEVICE]), [{"accountName": ACC}]),
     ],
 )
 def test_200_with_json_of_the_wrong_shape(

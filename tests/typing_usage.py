@@ -30,7 +30,7 @@ def use_sync(base_url: str) -> tuple[list[FirmwarePackage], DeviceFirmwareList, 
         packages: list[FirmwarePackage] = fota.list_available_firmware("0000123456-00001", protocol=Protocol.LWM2M)
         for package in packages:
             launched: datetime | None = package.launch_date
-            protocol: Protocol | str = package.protocol
+            protocol: Protocol | str | None = package.protocol  # None when the server left it out (drift)
             assert launched is None or launched.tzinfo is not None
             assert isinstance(protocol, str)
         try:
@@ -38,13 +38,16 @@ def use_sync(base_url: str) -> tuple[list[FirmwarePackage], DeviceFirmwareList, 
         except PartialSyncError as error:
             result = error.result
         for device in result.devices:
-            version: str = device.firmware_version
+            version: str | None = device.firmware_version  # None for e.g. status DeviceNotFound
             assert version
+        unanswered: list[str] = result.unanswered_device_ids
+        assert unanswered == []
         raw: APIResponse[FirmwareReportRequest] = fota.with_raw_response.report_device_firmware(
             "0000123456-00001", "990013907835573"
         )
         status: int = raw.status_code
         assert status == 200
+        assert raw.drift == ()
         return packages, result, raw.parsed
 
 

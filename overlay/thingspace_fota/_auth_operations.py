@@ -8,6 +8,7 @@ Nothing here ever puts a secret into an error message: a shape error names the f
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +20,25 @@ if TYPE_CHECKING:
 
 from ._auth import is_header_token
 from ._exceptions import describe_json
-from ._generated import Operation, load
-from ._operations import ShapeError, decode
+from ._generated import Operation, exact, load
+from ._reading import ShapeError
 
 
 def models() -> ModuleType:
     """The generated auth models (imported on first use)."""
     return load("thingspace_auth_generated.models")
+
+
+def decode(model: Any, data: object, what: str) -> Any:
+    """A generated model decoded from ``data``; ShapeError (naming the field, never a value) when it does not fit."""
+    if not isinstance(data, Mapping):
+        raise ShapeError(f"{what} must be a JSON object, got {describe_json(data)}")
+    try:
+        return model.from_dict(data)
+    except KeyError as exc:
+        raise ShapeError(f"{what} lacks the required field {exc.args[0]!r}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ShapeError(f"{what} does not fit the contract ({type(exc).__name__})") from None
 
 
 @attrs.frozen
@@ -78,9 +91,9 @@ def parse_session_token(data: object) -> str:
 
 
 GET_ACCESS_TOKEN = Operation(
-    "get_access_token", "thingspace_auth_generated.api.oauth.get_access_token", parse_access_token
+    "get_access_token", "thingspace_auth_generated.api.oauth.get_access_token", exact(parse_access_token)
 )
-LOG_IN = Operation("log_in", "thingspace_auth_generated.api.session.log_in", parse_session_token)
+LOG_IN = Operation("log_in", "thingspace_auth_generated.api.session.log_in", exact(parse_session_token))
 
 
 def access_token_request() -> dict[str, Any]:

@@ -31,7 +31,7 @@ from ._exceptions import (
 from ._generated import Operation
 from ._logs import logger
 from ._models import APIResponse
-from ._operations import ShapeError
+from ._reading import DriftCheck, ShapeError
 from ._redact import loggable_body, mask, mask_optional, redact, secrets_of
 from ._retries import backoff_delay, parse_retry_after
 from ._settings import RequestOptions
@@ -103,9 +103,15 @@ class Call(Generic[T]):
     log_request_body = True
 
     def __init__(
-        self, operation: Operation[T], request: dict[str, Any], options: RequestOptions, base_url: str
+        self,
+        operation: Operation[T],
+        request: dict[str, Any],
+        options: RequestOptions,
+        base_url: str,
+        drift_check: DriftCheck | None = None,
     ) -> None:
         self.operation = operation
+        self.drift_check = drift_check  # the client's: logs each deviation once, refuses drift when strict
         self.options = options
         self.method: str = request["method"].upper()
         self.url = base_url + request["url"]
@@ -197,7 +203,7 @@ class Call(Generic[T]):
         status = response.status_code
         self.log_answer(response)
         if 200 <= status < 300:
-            return Done(APIResponse(self.parse(response), response))
+            return Done(self.parse(response))
         what = self.operation.what
         if status == 401 and not self.renewed:
             self.renewed = True
@@ -227,8 +233,9 @@ class Call(Generic[T]):
             error.error_message = mask_optional(error.error_message, self.secrets)
         return error
 
-    def parse(self, response: httpx.Response) -> T:
-        """The one place where a 2xx body becomes the result: JSON decoding, then the operation's parser."""
+    def parse(self, response: httpx.Response) -> APIResponse[T]:
+        """The one place where a 2xx body becomes the result: JSON decoding, then the operation's reader, whose
+        drift (every deviation from the spec) goes to the client's ``drift_check`` and into the response."""
         what = self.operation.what
         if not response.content:
             raise ResponseValidationError(
@@ -241,11 +248,14 @@ class Call(Generic[T]):
                 f"{what} returned HTTP {response.status_code} with a body that is not JSON", response=response
             ) from None
         try:
-            return self.operation.parse(data)
+            parsed, drift = self.operation.read(data, self.json)
         except ShapeError as exc:
             raise ResponseValidationError(
-                f"{what} returned a body that does not fit the contract: {exc}", response=response
+                f"{what} returned a body that does not fit the contract: {exc}", response=response, drift=exc.drift
             ) from None
+        if drift and self.drift_check is not None:
+            self.drift_check(what, drift, response)
+        return APIResponse(parsed, response, drift)
 
 
 def _has_request(exc: httpx.RequestError) -> bool:

@@ -22,6 +22,7 @@ from ._exceptions import (
     RateLimitError,
 )
 from ._models import APIResponse, DeviceFirmwareList
+from ._reading import merge_unanswered
 
 I = TypeVar("I")  # noqa: E741 - an item
 R = TypeVar("R")
@@ -136,9 +137,11 @@ def merge_chunks(
 def merge_results(responses: Sequence[APIResponse[DeviceFirmwareList]]) -> DeviceFirmwareList:
     """One DeviceFirmwareList from the chunk results, devices in request order."""
     # Never empty: the device list is checked non-empty before anything is sent, and every chunk answers.
+    devices = [device for r in responses for device in r.parsed.devices]
     return DeviceFirmwareList(
         account_name=responses[0].parsed.account_name,
-        devices=[device for r in responses for device in r.parsed.devices],
+        devices=devices,
+        unanswered_device_ids=merge_unanswered([r.parsed for r in responses], devices),
     )
 
 

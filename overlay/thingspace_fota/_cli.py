@@ -600,7 +600,7 @@ def _run_sync(args: argparse.Namespace, con: _Console) -> int:
             raise
         except PartialSyncError as exc:
             account_name, devices, pending, error = (
-                exc.result.account_name,
+                exc.result.account_name or account,
                 exc.result.devices,
                 exc.pending_device_ids,
                 exc.error,
@@ -608,7 +608,7 @@ def _run_sync(args: argparse.Namespace, con: _Console) -> int:
         except FotaError as exc:
             pending, error = ids, exc
         else:
-            account_name, devices = result.account_name, result.devices
+            account_name, devices = result.account_name or account, result.devices
         if pending:
             failed = (len(ids) - len(pending)) // batch_size  # the chunks go in order: the first pending one failed
             size = min(batch_size, len(pending))
@@ -653,7 +653,7 @@ def _run_report(args: argparse.Namespace, con: _Console) -> int:
     done = [(d, r) for d in ids if isinstance(r := outcomes.get(d), FirmwareReportRequest)]
     errors = [(f"device {d}", e) for d in ids if isinstance(e := outcomes.get(d), FotaError)]
     pending = [d for d in ids if not isinstance(outcomes.get(d), FirmwareReportRequest)]
-    account_name = done[0][1].account_name if done else account
+    account_name = (done[0][1].account_name if done else None) or account
     if con.json_mode:
         con.document(
             {

@@ -58,6 +58,7 @@ from ._operations import (
     report_request,
     synchronize_request,
 )
+from ._reading import drift_check
 from ._response import (
     async_to_raw_chunks_wrapper,
     async_to_raw_response_wrapper,
@@ -87,10 +88,12 @@ class _ClientBase:
         http_client: object,
         settings: ClientSettings,
         auth: dict[str, Any],
+        strict: object = False,
     ) -> StaticTokens | Credentials:
         """Keep the settings; check ``http_client`` and the auth arguments (all before anything is sent)."""
         self._settings = settings
         _check_http_client(http_client, http_type)
+        self._drift_check = drift_check(strict)
         return resolve_auth(**auth)
 
     @classmethod
@@ -98,8 +101,9 @@ class _ClientBase:
         """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
         override them. Reads the credentials (THINGSPACE_CLIENT_ID, THINGSPACE_CLIENT_SECRET,
         THINGSPACE_USERNAME, THINGSPACE_PASSWORD, THINGSPACE_AUTH_BASE_URL) or the tokens
-        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), and THINGSPACE_FOTA_BASE_URL; token or credential
-        keyword arguments replace the environment's. Raises InvalidInputError naming each missing variable."""
+        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), THINGSPACE_FOTA_BASE_URL and THINGSPACE_FOTA_STRICT;
+        token or credential keyword arguments replace the environment's. Raises InvalidInputError naming each
+        missing variable."""
         return cls(**client_kwargs_from_env(overrides=overrides))
 
     @property
@@ -134,6 +138,8 @@ class FotaClient(_ClientBase):
         max_connections: Size of the connection pool (default 64).
         default_headers: Extra headers sent with every request.
         http_client: Your own ``httpx.Client`` (transport, proxies, TLS); the client does not close it.
+        strict: Raise :class:`ResponseValidationError` (with ``.drift``) for any answer that deviates from the
+            spec, instead of reading it tolerantly (default False; ``THINGSPACE_FOTA_STRICT=1`` for from_env).
     """
 
     def __init__(
@@ -153,6 +159,7 @@ class FotaClient(_ClientBase):
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
+        strict: bool = False,
     ) -> None:
         way = self._configure(
             httpx.Client,
@@ -174,6 +181,7 @@ class FotaClient(_ClientBase):
                 password=password,
                 auth_base_url=auth_base_url,
             ),
+            strict,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(**self._settings.httpx_args(sync=True))
@@ -294,7 +302,7 @@ class FotaClient(_ClientBase):
         return {device_id: o for device_id, o in zip(ids, outcomes, strict=True) if o is not None}
 
     def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
-        call = Call(operation, request, options, self._settings.base_url)
+        call = Call(operation, request, options, self._settings.base_url, self._drift_check)
         return send(self._http, call, self._auth)
 
 
@@ -325,6 +333,7 @@ class AsyncFotaClient(_ClientBase):
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict: bool = False,
     ) -> None:
         way = self._configure(
             httpx.AsyncClient,
@@ -346,6 +355,7 @@ class AsyncFotaClient(_ClientBase):
                 password=password,
                 auth_base_url=auth_base_url,
             ),
+            strict,
         )
         self._max_concurrency = check.positive_int(max_concurrency, "max_concurrency")
         self._owns_http = http_client is None
@@ -481,7 +491,7 @@ class AsyncFotaClient(_ClientBase):
     async def _request(
         self, operation: Operation[T], request: dict[str, Any], options: RequestOptions
     ) -> APIResponse[T]:
-        call = Call(operation, request, options, self._settings.base_url)
+        call = Call(operation, request, options, self._settings.base_url, self._drift_check)
         return await send_async(self._http, call, self._auth)
 
 

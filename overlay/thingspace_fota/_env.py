@@ -23,6 +23,17 @@ CLIENT_SECRET = "THINGSPACE_CLIENT_SECRET"  # noqa: S105
 USERNAME = "THINGSPACE_USERNAME"
 PASSWORD = "THINGSPACE_PASSWORD"  # noqa: S105
 AUTH_BASE_URL = "THINGSPACE_AUTH_BASE_URL"
+STRICT = "THINGSPACE_FOTA_STRICT"
+_STRICT_VALUES = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 # Variable -> constructor argument.
 TOKEN_VARIABLES = {ACCESS_TOKEN: "access_token", M2M_TOKEN: "m2m_token"}
@@ -92,6 +103,7 @@ def client_kwargs_from_env(
 
     When ``overrides`` choose how to authenticate (any of the token or credential arguments), the environment's
     auth variables are ignored. ``THINGSPACE_AUTH_BASE_URL`` is used with credentials only.
+    ``THINGSPACE_FOTA_STRICT=1`` turns on strict reading (``strict=True``).
     """
     env = os.environ if environ is None else environ
     overrides = dict(overrides or {})
@@ -99,6 +111,11 @@ def client_kwargs_from_env(
     base_url = env.get(FOTA_BASE_URL, "").strip()
     if base_url:
         kwargs["base_url"] = base_url
+    strict = env.get(STRICT, "").strip().lower()
+    if strict:
+        if strict not in _STRICT_VALUES:
+            raise InvalidInputError("environment", f"{STRICT} must be 1 or 0 (true/false, yes/no, on/off)")
+        kwargs["strict"] = _STRICT_VALUES[strict]
     if not AUTH_ARGUMENTS.intersection(overrides):
         kwargs.update(auth_kwargs_from_env(env))
     return {**kwargs, **overrides}

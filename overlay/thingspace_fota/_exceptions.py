@@ -16,7 +16,7 @@ import httpx
 from ._redact import mask_optional
 
 if TYPE_CHECKING:
-    from ._models import DeviceFirmwareList
+    from ._models import DeviceFirmwareList, Drift
 
 __all__ = [
     "APIConnectionError",
@@ -71,13 +71,18 @@ class APITimeoutError(APIConnectionError):
 
 
 class ResponseValidationError(FotaError):
-    """A 2xx response whose body does not fit the contract (including a body that is not JSON)."""
+    """A 2xx response whose body cannot be read (empty, not JSON, a top-level value of the wrong kind, a report
+    without a usable ``requestId``), or, with ``strict=True``, any answer that deviates from the spec.
 
-    def __init__(self, message: str, *, response: httpx.Response) -> None:
+    ``drift`` holds every deviation found in that answer (see :class:`Drift`).
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, drift: Sequence[Drift] = ()) -> None:
         super().__init__(message)
         self.response = response
         self.status_code = response.status_code
         self.body = response.content
+        self.drift: tuple[Drift, ...] = tuple(drift)
 
 
 class APIStatusError(FotaError):

@@ -18,9 +18,14 @@ import importlib
 import inspect
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from ._models import Drift
 
 T = TypeVar("T")
+# An operation's reader: (decoded 2xx body, the JSON body that was sent) -> (result, every deviation from the spec).
+Read = Callable[[Any, Any], "tuple[T, tuple[Drift, ...]]"]
 
 
 @functools.cache
@@ -43,12 +48,12 @@ def _spec_name(python_name: str) -> str:
 
 
 class Operation(Generic[T]):
-    """One API operation: its generated endpoint module, and the parser of its 2xx body into the public model."""
+    """One API operation: its generated endpoint module, and the reader of its 2xx body into the public model."""
 
-    def __init__(self, name: str, module: str, parse: Callable[[Any], T]) -> None:
+    def __init__(self, name: str, module: str, read: Read[T]) -> None:
         self.name = name
         self.module_name = module
-        self.parse = parse
+        self.read = read
 
     def __repr__(self) -> str:
         return f"Operation({self.name!r})"
@@ -94,3 +99,13 @@ class Operation(Generic[T]):
     def what(self) -> str:
         """``METHOD /path/{template}``: names the call in logs and errors without any id or secret."""
         return f"{self.method} {self.path_template}"
+
+
+def exact(parse: Callable[[Any], T]) -> Read[T]:
+    """The reader of an operation whose answers are read exactly (the token and login calls): ``parse``'s
+    result, and never any drift (``parse`` raises ShapeError for what it cannot use)."""
+
+    def read(data: Any, request_body: Any) -> tuple[T, tuple[Drift, ...]]:
+        return parse(data), ()
+
+    return read

@@ -21,6 +21,8 @@ __all__ = [
     "APIResponse",
     "DeviceFirmware",
     "DeviceFirmwareList",
+    "Drift",
+    "DriftKind",
     "FirmwarePackage",
     "FirmwareReportRequest",
     "Protocol",
@@ -100,27 +102,65 @@ def parse_timestamp(raw: str | None) -> datetime | None:
     return value
 
 
+class DriftKind(StrEnum):
+    """How an answer differs from ``openapi/fota-v3.yaml``; members compare equal to their values."""
+
+    MISSING = "missing"
+    """A field the spec requires is absent."""
+    NULL = "null"
+    """A field is ``null``; the spec allows no null."""
+    WRONG_TYPE = "wrong_type"
+    """A value of another JSON type than the spec's (or an empty string where the spec wants one character)."""
+    RENAMED = "renamed"
+    """A known field's key differs only in letter case (``Reason``); it was read as the field."""
+    UNKNOWN_FIELD = "unknown_field"
+    """A field the spec does not declare; its value is kept in the model's ``extra``."""
+
+
+@attrs.frozen
+class Drift:
+    """One deviation of an answer from the spec, found while reading it (see ``APIResponse.drift``).
+
+    ``detail`` names JSON types and field names only, never a value from the body (values hold device ids).
+    """
+
+    operation: str
+    """The method that got the answer, e.g. ``list_available_firmware``."""
+    location: str
+    """JSON path of the value, e.g. ``$[3].releaseNote`` or ``$.deviceFirmwarVersionList[0].firmwareVersion``."""
+    kind: DriftKind
+    """What kind of deviation it is."""
+    detail: str
+    """What was expected and found, and what the library made of it."""
+
+
 @attrs.frozen
 class FirmwarePackage:
-    """A firmware package available to an account (one element of ``list_available_firmware``)."""
+    """A firmware package available to an account (one element of ``list_available_firmware``).
 
-    firmware_name: str
+    Fields are ``None`` when the server left them out, sent ``null`` or a value of the wrong type (each such
+    deviation is recorded as :class:`Drift`); a number sent for a name or version is read as its decimal string.
+    """
+
+    firmware_name: str | None
     """Name of the package."""
-    firmware_from: str
+    firmware_from: str | None
     """The firmware the device runs now."""
-    firmware_to: str
+    firmware_to: str | None
     """The firmware the device is upgraded to."""
     launch_date: datetime | None
-    """Launch date, timezone-aware; ``None`` when the server's value is empty, unparseable or Go's zero time."""
-    launch_date_raw: str
-    """The launch date exactly as the server sent it."""
-    release_note: str
+    """Launch date, timezone-aware; ``None`` when the server's value is absent, not a string, unparseable or
+    Go's zero time."""
+    launch_date_raw: str | None
+    """The launch date as the server sent it (a number as its JSON text); ``None`` when absent, null or of
+    another type."""
+    release_note: str | None
     """Release note (reserved for future use by ThingSpace, usually empty)."""
-    model: str
+    model: str | None
     """Device model."""
-    make: str
+    make: str | None
     """Device make."""
-    protocol: Protocol | str
+    protocol: Protocol | str | None
     """Protocol; a plain ``str`` when the server sends a value no ``Protocol`` member knows."""
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False)
     """Fields the server sent that this version of the library does not know."""
@@ -128,20 +168,23 @@ class FirmwarePackage:
 
 @attrs.frozen
 class DeviceFirmware:
-    """The firmware one device reported (one element of ``DeviceFirmwareList.devices``)."""
+    """The firmware one device reported (one element of ``DeviceFirmwareList.devices``).
+
+    An entry without a usable ``deviceId`` is never guessed at: it is skipped and recorded as :class:`Drift`.
+    """
 
     device_id: str
-    """Device IMEI."""
-    firmware_version: str
-    """Firmware version the device runs."""
+    """Device IMEI (a number sent by the server is read as its decimal string)."""
+    firmware_version: str | None
+    """Firmware version the device runs; ``None`` when the server did not say (e.g. status ``DeviceNotFound``)."""
     status: str | None = None
     """Free-text status such as ``FirmwareVersionUpdateSuccess``, when sent."""
     reason: str | None = None
-    """Reason for the status, when sent."""
+    """Reason for the status, when sent (also read from ``Reason``, as ThingSpace's docs spell it)."""
     update_time: datetime | None = None
     """Time of the most recent upgrade, timezone-aware, when sent and parseable."""
     update_time_raw: str | None = None
-    """The update time exactly as the server sent it."""
+    """The update time as the server sent it (a number as its JSON text)."""
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False)
     """Fields the server sent that this version of the library does not know."""
 
@@ -150,20 +193,22 @@ class DeviceFirmware:
 class DeviceFirmwareList:
     """Result of ``synchronize_device_firmware``: the firmware each device reported, in request order."""
 
-    account_name: str
-    """Account identifier."""
+    account_name: str | None
+    """Account identifier (``None`` when the server left it out)."""
     devices: list[DeviceFirmware]
     """One entry per device the server reported on (the wire's misspelt ``deviceFirmwarVersionList``)."""
+    unanswered_device_ids: list[str] = attrs.field(factory=list)
+    """The requested ids the answer did not mention (after merging chunks), in request order."""
 
 
 @attrs.frozen
 class FirmwareReportRequest:
     """Result of ``report_device_firmware``: the device was asked to report; read the firmware later."""
 
-    account_name: str
-    """Account identifier."""
+    account_name: str | None
+    """Account identifier (``None`` when the server left it out)."""
     request_id: str
-    """The system-assigned id of the request."""
+    """The system-assigned id of the request (an answer without a usable one raises ResponseValidationError)."""
 
 
 @attrs.frozen
@@ -174,6 +219,8 @@ class APIResponse(Generic[T]):
     """The same value the plain method returns."""
     http_response: httpx.Response = attrs.field(repr=False)
     """The final ``httpx.Response`` (after retries)."""
+    drift: tuple[Drift, ...] = ()
+    """Every deviation of this answer from the spec (empty for a conforming answer)."""
 
     @property
     def status_code(self) -> int:

@@ -7,6 +7,7 @@ from .firmware_imei import FirmwareIMEI
 from .firmware_package import FirmwarePackage
 from .firmware_protocol import FirmwareProtocol
 from .fota_v3_error import FotaV3Error
+from .undocumented_error import UndocumentedError
 
 __all__ = (
     "DeviceFirmwareList",
@@ -16,4 +17,5 @@ __all__ = (
     "FirmwarePackage",
     "FirmwareProtocol",
     "FotaV3Error",
+    "UndocumentedError",
 )

@@ -11,7 +11,7 @@ T = TypeVar("T", bound="FotaV3Error")
 
 @_attrs_define
 class FotaV3Error:
-    """The error body of every FOTA v3 error status."""
+    """The error body of a FOTA v3 400 answer."""
 
     error_code: str
     """ Machine-readable error code. """

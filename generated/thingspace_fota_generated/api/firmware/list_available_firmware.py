@@ -9,6 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.firmware_package import FirmwarePackage
 from ...models.firmware_protocol import FirmwareProtocol
 from ...models.fota_v3_error import FotaV3Error
+from ...models.undocumented_error import UndocumentedError
 from ...types import UNSET, Response
 
 
@@ -38,7 +39,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> FotaV3Error | list[FirmwarePackage] | None:
+) -> FotaV3Error | UndocumentedError | list[FirmwarePackage] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -55,42 +56,42 @@ def _parse_response(
         return response_400
 
     if response.status_code == 401:
-        response_401 = FotaV3Error.from_dict(response.json())
+        response_401 = UndocumentedError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = FotaV3Error.from_dict(response.json())
+        response_403 = UndocumentedError.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = FotaV3Error.from_dict(response.json())
+        response_404 = UndocumentedError.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 429:
-        response_429 = FotaV3Error.from_dict(response.json())
+        response_429 = UndocumentedError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = FotaV3Error.from_dict(response.json())
+        response_500 = UndocumentedError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 502:
-        response_502 = FotaV3Error.from_dict(response.json())
+        response_502 = UndocumentedError.from_dict(response.json())
 
         return response_502
 
     if response.status_code == 503:
-        response_503 = FotaV3Error.from_dict(response.json())
+        response_503 = UndocumentedError.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = FotaV3Error.from_dict(response.json())
+        response_504 = UndocumentedError.from_dict(response.json())
 
         return response_504
 
@@ -102,7 +103,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[FotaV3Error | list[FirmwarePackage]]:
+) -> Response[FotaV3Error | UndocumentedError | list[FirmwarePackage]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -116,7 +117,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     protocol: FirmwareProtocol,
-) -> Response[FotaV3Error | list[FirmwarePackage]]:
+) -> Response[FotaV3Error | UndocumentedError | list[FirmwarePackage]]:
     """List available firmware
 
      Lists the firmware available for the devices of an account, filtered by protocol.
@@ -131,7 +132,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[FotaV3Error | list[FirmwarePackage]]
+        Response[FotaV3Error | UndocumentedError | list[FirmwarePackage]]
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +152,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     protocol: FirmwareProtocol,
-) -> FotaV3Error | list[FirmwarePackage] | None:
+) -> FotaV3Error | UndocumentedError | list[FirmwarePackage] | None:
     """List available firmware
 
      Lists the firmware available for the devices of an account, filtered by protocol.
@@ -166,7 +167,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        FotaV3Error | list[FirmwarePackage]
+        FotaV3Error | UndocumentedError | list[FirmwarePackage]
     """
 
     return sync_detailed(
@@ -181,7 +182,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     protocol: FirmwareProtocol,
-) -> Response[FotaV3Error | list[FirmwarePackage]]:
+) -> Response[FotaV3Error | UndocumentedError | list[FirmwarePackage]]:
     """List available firmware
 
      Lists the firmware available for the devices of an account, filtered by protocol.
@@ -196,7 +197,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[FotaV3Error | list[FirmwarePackage]]
+        Response[FotaV3Error | UndocumentedError | list[FirmwarePackage]]
     """
 
     kwargs = _get_kwargs(
@@ -214,7 +215,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     protocol: FirmwareProtocol,
-) -> FotaV3Error | list[FirmwarePackage] | None:
+) -> FotaV3Error | UndocumentedError | list[FirmwarePackage] | None:
     """List available firmware
 
      Lists the firmware available for the devices of an account, filtered by protocol.
@@ -229,7 +230,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        FotaV3Error | list[FirmwarePackage]
+        FotaV3Error | UndocumentedError | list[FirmwarePackage]
     """
 
     return (

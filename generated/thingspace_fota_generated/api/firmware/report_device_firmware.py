@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.device_firmware_version_update_result import DeviceFirmwareVersionUpdateResult
 from ...models.fota_v3_error import FotaV3Error
+from ...models.undocumented_error import UndocumentedError
 from ...types import Response
 
 
@@ -29,7 +30,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeviceFirmwareVersionUpdateResult | FotaV3Error | None:
+) -> DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError | None:
     if response.status_code == 200:
         response_200 = DeviceFirmwareVersionUpdateResult.from_dict(response.json())
 
@@ -41,42 +42,42 @@ def _parse_response(
         return response_400
 
     if response.status_code == 401:
-        response_401 = FotaV3Error.from_dict(response.json())
+        response_401 = UndocumentedError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = FotaV3Error.from_dict(response.json())
+        response_403 = UndocumentedError.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = FotaV3Error.from_dict(response.json())
+        response_404 = UndocumentedError.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 429:
-        response_429 = FotaV3Error.from_dict(response.json())
+        response_429 = UndocumentedError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = FotaV3Error.from_dict(response.json())
+        response_500 = UndocumentedError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 502:
-        response_502 = FotaV3Error.from_dict(response.json())
+        response_502 = UndocumentedError.from_dict(response.json())
 
         return response_502
 
     if response.status_code == 503:
-        response_503 = FotaV3Error.from_dict(response.json())
+        response_503 = UndocumentedError.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = FotaV3Error.from_dict(response.json())
+        response_504 = UndocumentedError.from_dict(response.json())
 
         return response_504
 
@@ -88,7 +89,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeviceFirmwareVersionUpdateResult | FotaV3Error]:
+) -> Response[DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +103,7 @@ def sync_detailed(
     device_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DeviceFirmwareVersionUpdateResult | FotaV3Error]:
+) -> Response[DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError]:
     """Report device firmware
 
      Asks one device to report its firmware version asynchronously. The firmware is not in the answer,
@@ -118,7 +119,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeviceFirmwareVersionUpdateResult | FotaV3Error]
+        Response[DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError]
     """
 
     kwargs = _get_kwargs(
@@ -138,7 +139,7 @@ def sync(
     device_id: str,
     *,
     client: AuthenticatedClient,
-) -> DeviceFirmwareVersionUpdateResult | FotaV3Error | None:
+) -> DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError | None:
     """Report device firmware
 
      Asks one device to report its firmware version asynchronously. The firmware is not in the answer,
@@ -154,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeviceFirmwareVersionUpdateResult | FotaV3Error
+        DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError
     """
 
     return sync_detailed(
@@ -169,7 +170,7 @@ async def asyncio_detailed(
     device_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DeviceFirmwareVersionUpdateResult | FotaV3Error]:
+) -> Response[DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError]:
     """Report device firmware
 
      Asks one device to report its firmware version asynchronously. The firmware is not in the answer,
@@ -185,7 +186,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeviceFirmwareVersionUpdateResult | FotaV3Error]
+        Response[DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +204,7 @@ async def asyncio(
     device_id: str,
     *,
     client: AuthenticatedClient,
-) -> DeviceFirmwareVersionUpdateResult | FotaV3Error | None:
+) -> DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError | None:
     """Report device firmware
 
      Asks one device to report its firmware version asynchronously. The firmware is not in the answer,
@@ -219,7 +220,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeviceFirmwareVersionUpdateResult | FotaV3Error
+        DeviceFirmwareVersionUpdateResult | FotaV3Error | UndocumentedError
     """
 
     return (

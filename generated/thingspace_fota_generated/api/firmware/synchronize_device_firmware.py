@@ -9,6 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.device_firmware_list import DeviceFirmwareList
 from ...models.firmware_imei import FirmwareIMEI
 from ...models.fota_v3_error import FotaV3Error
+from ...models.undocumented_error import UndocumentedError
 from ...types import Response
 
 
@@ -36,7 +37,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeviceFirmwareList | FotaV3Error | None:
+) -> DeviceFirmwareList | FotaV3Error | UndocumentedError | None:
     if response.status_code == 200:
         response_200 = DeviceFirmwareList.from_dict(response.json())
 
@@ -48,42 +49,42 @@ def _parse_response(
         return response_400
 
     if response.status_code == 401:
-        response_401 = FotaV3Error.from_dict(response.json())
+        response_401 = UndocumentedError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = FotaV3Error.from_dict(response.json())
+        response_403 = UndocumentedError.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = FotaV3Error.from_dict(response.json())
+        response_404 = UndocumentedError.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 429:
-        response_429 = FotaV3Error.from_dict(response.json())
+        response_429 = UndocumentedError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = FotaV3Error.from_dict(response.json())
+        response_500 = UndocumentedError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 502:
-        response_502 = FotaV3Error.from_dict(response.json())
+        response_502 = UndocumentedError.from_dict(response.json())
 
         return response_502
 
     if response.status_code == 503:
-        response_503 = FotaV3Error.from_dict(response.json())
+        response_503 = UndocumentedError.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = FotaV3Error.from_dict(response.json())
+        response_504 = UndocumentedError.from_dict(response.json())
 
         return response_504
 
@@ -95,7 +96,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeviceFirmwareList | FotaV3Error]:
+) -> Response[DeviceFirmwareList | FotaV3Error | UndocumentedError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -109,7 +110,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: FirmwareIMEI,
-) -> Response[DeviceFirmwareList | FotaV3Error]:
+) -> Response[DeviceFirmwareList | FotaV3Error | UndocumentedError]:
     """Synchronize device firmware
 
      Synchronizes ThingSpace with the FOTA server for up to 100 devices and returns the firmware each one
@@ -124,7 +125,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeviceFirmwareList | FotaV3Error]
+        Response[DeviceFirmwareList | FotaV3Error | UndocumentedError]
     """
 
     kwargs = _get_kwargs(
@@ -144,7 +145,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: FirmwareIMEI,
-) -> DeviceFirmwareList | FotaV3Error | None:
+) -> DeviceFirmwareList | FotaV3Error | UndocumentedError | None:
     """Synchronize device firmware
 
      Synchronizes ThingSpace with the FOTA server for up to 100 devices and returns the firmware each one
@@ -159,7 +160,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeviceFirmwareList | FotaV3Error
+        DeviceFirmwareList | FotaV3Error | UndocumentedError
     """
 
     return sync_detailed(
@@ -174,7 +175,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: FirmwareIMEI,
-) -> Response[DeviceFirmwareList | FotaV3Error]:
+) -> Response[DeviceFirmwareList | FotaV3Error | UndocumentedError]:
     """Synchronize device firmware
 
      Synchronizes ThingSpace with the FOTA server for up to 100 devices and returns the firmware each one
@@ -189,7 +190,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeviceFirmwareList | FotaV3Error]
+        Response[DeviceFirmwareList | FotaV3Error | UndocumentedError]
     """
 
     kwargs = _get_kwargs(
@@ -207,7 +208,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: FirmwareIMEI,
-) -> DeviceFirmwareList | FotaV3Error | None:
+) -> DeviceFirmwareList | FotaV3Error | UndocumentedError | None:
     """Synchronize device firmware
 
      Synchronizes ThingSpace with the FOTA server for up to 100 devices and returns the firmware each one
@@ -222,7 +223,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeviceFirmwareList | FotaV3Error
+        DeviceFirmwareList | FotaV3Error | UndocumentedError
     """
 
     return (
