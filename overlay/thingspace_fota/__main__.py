@@ -8,7 +8,8 @@ from ._cli import main as _run
 
 
 def main() -> None:
-    """Run the ``thingspace-fota`` command line and exit with its status (0, 1, 2, 3; 130 when interrupted)."""
+    """Run the ``thingspace-fota`` command line and exit with its status (0, 1, 2, 3; 4 for verify's drift; 130
+    when interrupted)."""
     sys.exit(_run())
 
 

@@ -22,9 +22,13 @@ import re
 import sys
 import tempfile
 import textwrap
+import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import httpx
 
 from . import _env as env
 from . import _validation as check
@@ -47,7 +51,9 @@ from ._exceptions import (
 )
 from ._logs import ENV_VAR as LOG_ENV_VAR
 from ._logs import setup_from_env
-from ._models import DeviceFirmware, FirmwarePackage, FirmwareReportRequest, Protocol
+from ._models import DeviceFirmware, Drift, FirmwarePackage, FirmwareReportRequest, Protocol
+from ._reading import DriftCheck, collapse
+from ._verify import EXIT_DRIFT, add_verify_command, run_verify
 from ._version import __version__
 
 PROG = "thingspace-fota"
@@ -167,6 +173,17 @@ def _global_options(*, after_command: bool) -> argparse.ArgumentParser:
     return common
 
 
+def _strict_option() -> argparse.ArgumentParser:
+    strict = argparse.ArgumentParser(add_help=False)
+    strict.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"refuse any answer that deviates from the spec: an API error (exit 1) naming where "
+        f"(default: ${env.STRICT}, else off: such answers are read tolerantly, with a note on stderr)",
+    )
+    return strict
+
+
 def _join_headers(args: argparse.Namespace) -> None:
     """The --header values given before the subcommand, then those given after it."""
     args.header = [*args.header, *vars(args).pop("header_after", [])]
@@ -182,6 +199,7 @@ def environment_help() -> str:
         (env.AUTH_BASE_URL, f"token and login base URL, credentials only (default: {DEFAULT_AUTH_BASE_URL})"),
         (env.FOTA_BASE_URL, f"FOTA v3 base URL (default: {DEFAULT_BASE_URL}); --base-url wins"),
         (LOG_ENV_VAR, "info or debug: log each request to stderr (default: no log)"),
+        (env.STRICT, "1: as --strict for list, sync and report; verify ignores it (default: 0)"),
     ]
     lines = ["environment variables (also read from --env-file FILE; never printed):"]
     for names, text in rows:
@@ -219,11 +237,12 @@ def _batch_options(parser: argparse.ArgumentParser, id_name: str) -> None:
     )
 
 
-EXIT_CODES_HELP = """exit codes:
-  0  success
-  1  API error
-  2  bad input or configuration
-  3  partial failure: the ids left over go to --leftover FILE or stderr; run them again with --from-file"""
+EXIT_CODES_HELP = f"""exit codes:
+  {EXIT_OK}  success
+  {EXIT_API_ERROR}  API error
+  {EXIT_BAD_INPUT}  bad input or configuration
+  {EXIT_PARTIAL}  partial failure: the ids left over go to --leftover FILE or stderr; run them again with --from-file
+  {EXIT_DRIFT}  verify only: an answer deviates from the spec (an API error, {EXIT_API_ERROR}, wins over it)"""
 
 PLACEMENT_HELP = (
     "Global options go before or after the command; given in both places, the one after the command wins "
@@ -234,6 +253,7 @@ PLACEMENT_HELP = (
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``thingspace-fota``."""
     after = [_global_options(after_command=True)]
+    reading = [*after, _strict_option()]
     parser = argparse.ArgumentParser(
         prog=PROG,
         parents=[_global_options(after_command=False)],
@@ -244,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    list_cmd = _subcommand(commands, "list", after, help="list the firmware available to an account")
+    list_cmd = _subcommand(commands, "list", reading, help="list the firmware available to an account")
     list_cmd.add_argument("account", metavar="ACC", help="account id, e.g. 0000123456-00001")
     list_cmd.add_argument(
         "--protocol",
@@ -255,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     list_cmd.set_defaults(handler=_run_list)
 
     sync_cmd = _subcommand(
-        commands, "sync", after, help="synchronize devices with the FOTA server and show their firmware"
+        commands, "sync", reading, help="synchronize devices with the FOTA server and show their firmware"
     )
     sync_cmd.add_argument("account", metavar="ACC", help="account id")
     sync_cmd.add_argument("device_ids", nargs="*", metavar="IMEI", help="device ids (IMEIs)")
@@ -269,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync_cmd.set_defaults(handler=_run_sync, id_name="IMEI")
 
-    report_cmd = _subcommand(commands, "report", after, help="ask devices to report their firmware asynchronously")
+    report_cmd = _subcommand(commands, "report", reading, help="ask devices to report their firmware asynchronously")
     report_cmd.add_argument("account", metavar="ACC", help="account id")
     report_cmd.add_argument("device_ids", nargs="*", metavar="DEVICE_ID", help="device ids")
     _batch_options(report_cmd, "DEVICE_ID")
@@ -281,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"reports in flight at once (1 to {MAX_CONCURRENCY}, default: {DEFAULT_MAX_CONCURRENCY})",
     )
     report_cmd.set_defaults(handler=_run_report, id_name="DEVICE_ID")
+
+    verify_cmd = add_verify_command(commands, parents=after)
+    verify_cmd.description = textwrap.fill(verify_cmd.description or "", 79)
+    verify_cmd.epilog, verify_cmd.formatter_class = environment_help(), argparse.RawDescriptionHelpFormatter
+    verify_cmd.set_defaults(handler=_run_verify)
 
     completion_cmd = commands.add_parser(
         "completion",
@@ -321,17 +346,55 @@ def load_env_file(path: str) -> None:
             os.environ[key] = value
 
 
-def _client_overrides(args: argparse.Namespace) -> dict[str, Any]:
+def client_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The client arguments the command-line options set (options a parser does not have count as not given)."""
     overrides: dict[str, Any] = {}
-    if args.base_url is not None:
-        overrides["base_url"] = args.base_url
-    if args.timeout is not None:
-        overrides["timeout"] = args.timeout
-    if args.max_retries is not None:
-        overrides["max_retries"] = args.max_retries
-    if args.header:
+    for name in ("base_url", "timeout", "max_retries"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    if getattr(args, "header", None):
         overrides["default_headers"] = dict(args.header)
+    if getattr(args, "strict", False):
+        overrides["strict"] = True
     return overrides
+
+
+Client = TypeVar("Client", FotaClient, AsyncFotaClient)
+
+
+class _DriftNote(DriftCheck):
+    """The clients' drift check in the command line: instead of the library's log lines, the command prints one
+    note; in strict mode it refuses the answer as the client's own check does."""
+
+    def __init__(self, *, strict: bool) -> None:
+        super().__init__(strict=strict, log=False)
+        self.found: Counter[tuple[str, str]] = Counter()
+        self._count_lock = threading.Lock()
+
+    def __call__(self, what: str, drift: tuple[Drift, ...], response: httpx.Response) -> None:
+        with self._count_lock:
+            self.found.update((d.operation, collapse(d.location)) for d in drift)
+        super().__call__(what, drift, response)
+
+    def line(self) -> str | None:
+        """The note for stderr, when drift was read tolerantly."""
+        if not self.found or self.strict:
+            return None
+        places = [location for _, location in self.found]
+        shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+        return (
+            f"note: {sum(self.found.values())} value(s) of the answers deviate from the spec (at {shown}) and were "
+            f"read tolerantly; '{PROG} verify' reports them, --strict refuses them"
+        )
+
+
+def _client(client_class: type[Client], args: argparse.Namespace, **more: Any) -> tuple[Client, _DriftNote]:
+    """A client from the environment and the options, with the command line's drift check."""
+    fota = client_class.from_env(**client_overrides(args), **more)
+    note = _DriftNote(strict=fota._drift_check.strict)
+    fota._drift_check = note
+    return fota, note
 
 
 def _option_name(exc: InvalidInputError, args: argparse.Namespace) -> str:
@@ -397,6 +460,10 @@ def error_fields(exc: FotaError) -> dict[str, Any]:
         "error_code": code,
         "error_message": message,
         "message": str(exc),
+        "drift": [
+            {"operation": d.operation, "location": d.location, "kind": d.kind.value, "detail": d.detail}
+            for d in (exc.drift if isinstance(exc, ResponseValidationError) else ())
+        ],
     }
 
 
@@ -408,6 +475,9 @@ def describe(exc: FotaError) -> str:
             f"{name} (HTTP {exc.status_code}): errorCode: {exc.error_code or '-'}; "
             f"errorMessage: {exc.error_message or '-'}"
         )
+    if isinstance(exc, ResponseValidationError) and exc.drift:  # strict mode: name every place that deviates
+        places = dict.fromkeys(f"{collapse(d.location)} ({d.kind.value})" for d in exc.drift)
+        return f"{name}: {exc}; deviations at: {', '.join(places)}"
     return f"{name}: {exc}"
 
 
@@ -515,8 +585,13 @@ def _finish_batch(
     total: int,
     pending: Sequence[str],
     errors: Sequence[tuple[str, FotaError]],
+    note: str | None,
 ) -> int:
-    """Report the errors and the ids left over of a sync or report run; the exit code."""
+    """Report the drift note, the errors and the ids left over of a sync or report run; the exit code."""
+    # With the ids on stderr, every other line there is a # comment, so stderr can be fed back to --from-file.
+    ids_to_stderr = args.leftover is None and bool(errors) and len(pending) < total and not con.json_mode
+    if note is not None:
+        con.note(note, comment=ids_to_stderr)
     if args.leftover is not None:
         try:
             _write_leftover(args.leftover, pending)
@@ -528,8 +603,6 @@ def _finish_batch(
     if not errors:
         return EXIT_OK
     code = EXIT_PARTIAL if len(pending) < total else EXIT_API_ERROR
-    # With the ids on stderr, every other line there is a # comment, so stderr can be fed back to --from-file.
-    ids_to_stderr = args.leftover is None and code == EXIT_PARTIAL and not con.json_mode
     for where, error in errors:
         con.note(f"error: {where}: {describe(error)}", comment=ids_to_stderr)
     con.note(f"{verb} {total - len(pending)} of {total} device id(s); {len(pending)} left over", comment=ids_to_stderr)
@@ -548,8 +621,9 @@ def _finish_batch(
 def _run_list(args: argparse.Namespace, con: _Console) -> int:
     account = check.identifier(args.account, "ACC")
     protocol: Protocol = args.protocol
+    fota, note = _client(FotaClient, args)
     try:
-        with FotaClient.from_env(**_client_overrides(args)) as fota:
+        with fota:
             packages = fota.list_available_firmware(account, protocol=protocol)
     except InvalidInputError:
         raise
@@ -557,6 +631,8 @@ def _run_list(args: argparse.Namespace, con: _Console) -> int:
         con.note(f"error: {describe(exc)}")
         con.error_json(exc)
         return EXIT_API_ERROR
+    if (line := note.line()) is not None:
+        con.note(line)
     if con.json_mode:
         con.document(
             {"account_id": account, "protocol": protocol.value, "packages": [_package_doc(p) for p in packages]}
@@ -593,7 +669,8 @@ def _run_sync(args: argparse.Namespace, con: _Console) -> int:
         if error is None:
             progress.advance(len(chunk))
 
-    with FotaClient.from_env(**_client_overrides(args)) as fota:
+    fota, note = _client(FotaClient, args)
+    with fota:
         try:
             result = fota.synchronize_device_firmware(account, ids, batch_size=batch_size, on_progress=advance)
         except InvalidInputError:
@@ -630,14 +707,16 @@ def _run_sync(args: argparse.Namespace, con: _Console) -> int:
         ]
         headers = ("DEVICE_ID", "FIRMWARE_VERSION", "STATUS", "REASON", "UPDATE_TIME")
         con.table(headers, rows, "(the server reported no devices)")
-    return _finish_batch(con, args, verb="synchronized", total=len(ids), pending=pending, errors=errors)
+    return _finish_batch(
+        con, args, verb="synchronized", total=len(ids), pending=pending, errors=errors, note=note.line()
+    )
 
 
 async def _report_all(
-    account: str, ids: Sequence[str], overrides: dict[str, Any], progress: _Progress
+    account: str, ids: Sequence[str], fota: AsyncFotaClient, progress: _Progress
 ) -> dict[str, FirmwareReportRequest | FotaError]:
     """Each id's result or error; an id is missing when a failure that would repeat stopped the run first."""
-    async with AsyncFotaClient.from_env(**overrides) as fota:
+    async with fota:
         return await fota.report_device_firmware_many(
             account, ids, on_progress=lambda done, error: progress.advance(len(done))
         )
@@ -646,9 +725,9 @@ async def _report_all(
 def _run_report(args: argparse.Namespace, con: _Console) -> int:
     account = check.identifier(args.account, "ACC")
     ids = _collect_ids(args)
-    overrides = {**_client_overrides(args), "max_concurrency": args.concurrency}
+    fota, note = _client(AsyncFotaClient, args, max_concurrency=args.concurrency)
     progress = _Progress("report", len(ids), worth_showing=len(ids) > 1)
-    outcomes = asyncio.run(_report_all(account, ids, overrides, progress))
+    outcomes = asyncio.run(_report_all(account, ids, fota, progress))
     progress.finish()
     done = [(d, r) for d in ids if isinstance(r := outcomes.get(d), FirmwareReportRequest)]
     errors = [(f"device {d}", e) for d in ids if isinstance(e := outcomes.get(d), FotaError)]
@@ -669,7 +748,11 @@ def _run_report(args: argparse.Namespace, con: _Console) -> int:
         )
     elif done:
         con.table(("DEVICE_ID", "REQUEST_ID"), [(d, r.request_id) for d, r in done], "")
-    return _finish_batch(con, args, verb="asked", total=len(ids), pending=pending, errors=errors)
+    return _finish_batch(con, args, verb="asked", total=len(ids), pending=pending, errors=errors, note=note.line())
+
+
+def _run_verify(args: argparse.Namespace, con: _Console) -> int:
+    return run_verify(args)
 
 
 def _run_completion(args: argparse.Namespace, con: _Console) -> int:

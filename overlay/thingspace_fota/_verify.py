@@ -200,8 +200,8 @@ def add_verify_command(
     parser.add_argument(
         "--report", action="store_true", help="also ask each device to report its firmware (wakes real devices)"
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     if not parents:
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument("--base-url", help="FOTA v3 base URL (default: $THINGSPACE_FOTA_BASE_URL, else production)")
     parser.set_defaults(run=run_verify)
     return parser
@@ -209,11 +209,10 @@ def add_verify_command(
 
 def run_verify(args: argparse.Namespace) -> int:
     """Run ``verify`` for parsed arguments; prints the report to stdout and returns the exit code."""
-    overrides: dict[str, Any] = {"strict": False}  # verify always reads tolerantly, to report every deviation
-    for name in ("base_url", "timeout", "max_retries"):
-        value = getattr(args, name, None)
-        if value is not None:
-            overrides[name] = value
+    from ._cli import client_overrides  # noqa: PLC0415 - the CLI's one reading of its options; _cli imports us
+
+    # verify always reads tolerantly, to report every deviation
+    overrides: dict[str, Any] = {**client_overrides(args), "strict": False}
     try:
         with FotaClient.from_env(**overrides) as fota:
             report = verify(fota, args.account, list(args.device_ids), report=args.report)
