@@ -37,6 +37,7 @@ from ._exceptions import (
 from ._logs import REDACTED, logger, redact
 from ._models import APIResponse, DeviceFirmwareList
 from ._operations import Operation, ShapeError
+from ._ratelimit import MAX_FREE_RETRIES, RateGate, checked_rate
 from ._transports import GatedTransport, ShardedAsyncTransport
 from ._version import __version__
 
@@ -137,13 +138,17 @@ class _Call(Generic[T]):
         self.retries_done = 0
         self.renewed = False
         self.started = 0.0
+        # Set by the rate gate: the last answer refused this call with others of the client; waiting that out
+        # costs none of the call's retries (at most MAX_FREE_RETRIES times).
+        self.shared = False
+        self.free_retries = 0
         # Values of the auth headers sent: masked in logged bodies and error messages should the server echo one.
         self.secrets: tuple[str, ...] = ()
 
     @property
     def attempts(self) -> int:
         """Attempts this call may make: the retries, plus one after renewed tokens."""
-        return self.options.max_retries + 1 + self.renewed
+        return self.options.max_retries + 1 + self.renewed + self.free_retries
 
     def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         self.attempt += 1
@@ -186,10 +191,14 @@ class _Call(Generic[T]):
 
     def _retry(self, reason: str, server_wait: float | None = None) -> _Retry | None:
         """A retry after ``reason``, or None when the call has used all its retries."""
-        if self.retries_done >= self.options.max_retries:
+        free, self.shared = self.shared and self.free_retries < MAX_FREE_RETRIES, False
+        if not free and self.retries_done >= self.options.max_retries:
             return None
         delay = server_wait if server_wait is not None else backoff_delay(self.retries_done)
-        self.retries_done += 1
+        if free:
+            self.free_retries += 1
+        else:
+            self.retries_done += 1
         logger.info(
             "%s: retrying in %.2f s because of %s (attempt %d/%d next)",
             self.operation.what,
@@ -322,8 +331,10 @@ class ClientSettings:
         max_retry_wait: float,
         max_connections: int,
         default_headers: Mapping[str, str] | None,
+        max_rate: float | None = None,
     ) -> None:
         self.base_url = check.base_url(base_url)
+        self.max_rate = None if max_rate is None else checked_rate(max_rate)
         self.timeout = check.timeout(timeout)
         self.max_retries = check.positive_int(max_retries, "max_retries", minimum=0)
         self.max_retry_wait = check.seconds(max_retry_wait, "max_retry_wait")
@@ -443,11 +454,15 @@ def send(
     headers: Callable[[], Mapping[str, str]],
     renew: Callable[[Mapping[str, str]], bool],
     accepted: Callable[[Mapping[str, str]], None] | None = None,
+    *,
+    gate: RateGate | None = None,
 ) -> APIResponse[T]:
     """Run one call to its end on a sync client: every attempt gets fresh auth ``headers()``; after a 401,
     ``renew(the rejected headers)`` says whether one more attempt may succeed; ``accepted(headers)`` hears
-    of each success."""
+    of each success; the client's rate ``gate`` lets each attempt go and hears of each answer."""
     while True:
+        if gate is not None:
+            gate.wait()
         auth = headers()
         request = call.build(http, auth)
         step: _Done[T] | _Retry | _Renew
@@ -456,6 +471,8 @@ def send(
         except httpx.RequestError as exc:
             step = call.failed(exc)
         else:
+            if gate is not None:
+                call.shared = gate.observe(response.status_code, response.headers, call.started)
             step = call.answered(response)
         if isinstance(step, _Done):
             if accepted is not None:
@@ -474,11 +491,15 @@ async def send_async(
     headers: Callable[[], Awaitable[Mapping[str, str]]],
     renew: Callable[[Mapping[str, str]], Awaitable[bool]],
     accepted: Callable[[Mapping[str, str]], None] | None = None,
+    *,
+    gate: RateGate | None = None,
 ) -> APIResponse[T]:
     """The async twin of :func:`send`."""
     import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
 
     while True:
+        if gate is not None:
+            await gate.wait_async()
         auth = await headers()
         request = call.build(http, auth)
         step: _Done[T] | _Retry | _Renew
@@ -487,6 +508,8 @@ async def send_async(
         except httpx.RequestError as exc:
             step = call.failed(exc)
         else:
+            if gate is not None:
+                call.shared = gate.observe(response.status_code, response.headers, call.started)
             step = call.answered(response)
         if isinstance(step, _Done):
             if accepted is not None:

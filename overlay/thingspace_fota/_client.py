@@ -48,6 +48,7 @@ from ._operations import (
     report_request,
     synchronize_request,
 )
+from ._ratelimit import RateGate
 from ._validation import MAX_BATCH_SIZE
 
 T = TypeVar("T")
@@ -138,6 +139,7 @@ class _ClientBase:
     ) -> StaticTokens | Credentials:
         """Keep the settings; check ``http_client`` and the auth arguments (all before anything is sent)."""
         self._settings = settings
+        self._gate = RateGate(settings.max_rate)  # shared by every call, thread and task of this client
         _check_http_client(http_client, http_type)
         return resolve_auth(**auth)
 
@@ -146,8 +148,9 @@ class _ClientBase:
         """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
         override them. Reads the credentials (THINGSPACE_CLIENT_ID, THINGSPACE_CLIENT_SECRET,
         THINGSPACE_USERNAME, THINGSPACE_PASSWORD, THINGSPACE_AUTH_BASE_URL) or the tokens
-        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), and THINGSPACE_FOTA_BASE_URL; token or credential
-        keyword arguments replace the environment's. Raises InvalidInputError naming each missing variable."""
+        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), THINGSPACE_FOTA_BASE_URL and THINGSPACE_FOTA_MAX_RATE;
+        token or credential keyword arguments replace the environment's. Raises InvalidInputError naming each
+        missing variable."""
         return cls(**client_kwargs_from_env(overrides=overrides))
 
     @property
@@ -180,6 +183,8 @@ class FotaClient(_ClientBase):
         max_retries: Retries after connection errors, timeouts, 408, 429, 500, 502, 503, 504 (default 2).
         max_retry_wait: The longest ``Retry-After`` the client sleeps for (default 60 s); a longer one raises.
         max_connections: Size of the connection pool (default 64).
+        max_rate: Requests per second at most, shared by every call, thread and task of the client (default:
+            none). Without it the client paces itself only after a 429 (see "Rate limits" in the README).
         default_headers: Extra headers sent with every request.
         http_client: Your own ``httpx.Client`` (transport, proxies, TLS); the client does not close it.
     """
@@ -199,6 +204,7 @@ class FotaClient(_ClientBase):
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_rate: float | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -212,6 +218,7 @@ class FotaClient(_ClientBase):
                 max_retry_wait=max_retry_wait,
                 max_connections=max_connections,
                 default_headers=default_headers,
+                max_rate=max_rate,
             ),
             dict(
                 access_token=access_token,
@@ -310,7 +317,7 @@ class FotaClient(_ClientBase):
 
     def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
         call = _Call(operation, request, options, self._settings.base_url)
-        return send(self._http, call, self._auth.headers, self._auth.renew, self._auth.accepted)
+        return send(self._http, call, self._auth.headers, self._auth.renew, self._auth.accepted, gate=self._gate)
 
 
 class AsyncFotaClient(_ClientBase):
@@ -338,6 +345,7 @@ class AsyncFotaClient(_ClientBase):
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_rate: float | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -351,6 +359,7 @@ class AsyncFotaClient(_ClientBase):
                 max_retry_wait=max_retry_wait,
                 max_connections=max_connections,
                 default_headers=default_headers,
+                max_rate=max_rate,
             ),
             dict(
                 access_token=access_token,
@@ -463,7 +472,9 @@ class AsyncFotaClient(_ClientBase):
         self, operation: Operation[T], request: dict[str, Any], options: RequestOptions
     ) -> APIResponse[T]:
         call = _Call(operation, request, options, self._settings.base_url)
-        return await send_async(self._http, call, self._auth.headers, self._auth.renew, self._auth.accepted)
+        return await send_async(
+            self._http, call, self._auth.headers, self._auth.renew, self._auth.accepted, gate=self._gate
+        )
 
 
 class FotaClientWithRawResponse:

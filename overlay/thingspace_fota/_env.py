@@ -13,6 +13,7 @@ from typing import Any
 
 from ._auth import _names
 from ._exceptions import InvalidInputError
+from ._ratelimit import checked_rate
 
 # Names of environment variables, not secrets.
 ACCESS_TOKEN = "THINGSPACE_ACCESS_TOKEN"  # noqa: S105
@@ -23,6 +24,7 @@ CLIENT_SECRET = "THINGSPACE_CLIENT_SECRET"  # noqa: S105
 USERNAME = "THINGSPACE_USERNAME"
 PASSWORD = "THINGSPACE_PASSWORD"  # noqa: S105
 AUTH_BASE_URL = "THINGSPACE_AUTH_BASE_URL"
+MAX_RATE = "THINGSPACE_FOTA_MAX_RATE"
 
 # Variable -> constructor argument.
 TOKEN_VARIABLES = {ACCESS_TOKEN: "access_token", M2M_TOKEN: "m2m_token"}
@@ -99,6 +101,12 @@ def client_kwargs_from_env(
     base_url = env.get(FOTA_BASE_URL, "").strip()
     if base_url:
         kwargs["base_url"] = base_url
+    max_rate = env.get(MAX_RATE, "").strip()
+    if max_rate:
+        try:
+            kwargs["max_rate"] = checked_rate(float(max_rate), MAX_RATE)
+        except ValueError:
+            raise InvalidInputError(MAX_RATE, "must be a number of requests per second") from None
     if not AUTH_ARGUMENTS.intersection(overrides):
         kwargs.update(auth_kwargs_from_env(env))
     return {**kwargs, **overrides}
