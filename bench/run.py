@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import clients as c  # noqa: E402 - after the path set-up above
+from ratelimited import section as rate_limited_section  # noqa: E402 - issue 13's table
 from server import running_server  # noqa: E402
 
 DEFAULT_JSON = HERE / "results" / "latest.json"
@@ -690,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = targets(results)
     results["elapsed_s"] = time.perf_counter() - started
     text = markdown(results)
+    text += rate_limited_section(results, args.quick)
     print(text)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -31,6 +31,7 @@ from ._exceptions import (
 from ._generated import Operation
 from ._logs import logger
 from ._models import APIResponse
+from ._ratelimit import MAX_FREE_RETRIES, RateGate
 from ._reading import DriftCheck, ShapeError
 from ._redact import loggable_body, mask, mask_optional, redact, secrets_of
 from ._retries import backoff_delay, parse_retry_after
@@ -123,13 +124,17 @@ class Call(Generic[T]):
         self.retries_done = 0
         self.renewed = False
         self.started = 0.0
+        # Set by the rate gate: the last answer refused this call with others of the client; waiting that out
+        # costs none of the call's retries (at most MAX_FREE_RETRIES times).
+        self.shared = False
+        self.free_retries = 0
         # Values of the auth headers sent: masked in logged bodies and error messages should the server echo one.
         self.secrets: tuple[str, ...] = ()
 
     @property
     def attempts(self) -> int:
         """Attempts this call may make: the retries, plus one after renewed tokens."""
-        return self.options.max_retries + 1 + self.renewed
+        return self.options.max_retries + 1 + self.renewed + self.free_retries
 
     def build(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         self.attempt += 1
@@ -172,10 +177,14 @@ class Call(Generic[T]):
 
     def _retry(self, reason: str, server_wait: float | None = None) -> Retry | None:
         """A retry after ``reason``, or None when the call has used all its retries."""
-        if self.retries_done >= self.options.max_retries:
+        free, self.shared = self.shared and self.free_retries < MAX_FREE_RETRIES, False
+        if not free and self.retries_done >= self.options.max_retries:
             return None
         delay = server_wait if server_wait is not None else backoff_delay(self.retries_done)
-        self.retries_done += 1
+        if free:
+            self.free_retries += 1
+        else:
+            self.retries_done += 1
         logger.info(
             "%s: retrying in %.2f s because of %s (attempt %d/%d next)",
             self.operation.what,
@@ -266,11 +275,14 @@ def _has_request(exc: httpx.RequestError) -> bool:
     return True
 
 
-def send(http: httpx.Client, call: Call[T], auth: CallAuth) -> APIResponse[T]:
+def send(http: httpx.Client, call: Call[T], auth: CallAuth, *, gate: RateGate | None = None) -> APIResponse[T]:
     """Run one call to its end on a sync client: every attempt gets fresh ``auth.headers()``; after a 401,
     ``auth.renew(the rejected headers)`` says whether one more attempt may succeed; ``auth.accepted(headers)``
-    hears of the success."""
+    hears of the success; the client's rate ``gate`` lets each attempt go and hears of each answer (the token
+    and login calls have none)."""
     while True:
+        if gate is not None:
+            gate.wait()
         headers = auth.headers()
         request = call.build(http, headers)
         step: Done[T] | Retry | Renew
@@ -279,6 +291,8 @@ def send(http: httpx.Client, call: Call[T], auth: CallAuth) -> APIResponse[T]:
         except httpx.RequestError as exc:
             step = call.failed(exc)
         else:
+            if gate is not None:
+                call.shared = gate.observe(response.status_code, response.headers, call.started)
             step = call.answered(response)
         if isinstance(step, Done):
             auth.accepted(headers)
@@ -290,11 +304,15 @@ def send(http: httpx.Client, call: Call[T], auth: CallAuth) -> APIResponse[T]:
         time.sleep(step.delay)
 
 
-async def send_async(http: httpx.AsyncClient, call: Call[T], auth: AsyncCallAuth) -> APIResponse[T]:
+async def send_async(
+    http: httpx.AsyncClient, call: Call[T], auth: AsyncCallAuth, *, gate: RateGate | None = None
+) -> APIResponse[T]:
     """The async twin of :func:`send`."""
     import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
 
     while True:
+        if gate is not None:
+            await gate.wait_async()
         headers = await auth.headers()
         request = call.build(http, headers)
         step: Done[T] | Retry | Renew
@@ -303,6 +321,8 @@ async def send_async(http: httpx.AsyncClient, call: Call[T], auth: AsyncCallAuth
         except httpx.RequestError as exc:
             step = call.failed(exc)
         else:
+            if gate is not None:
+                call.shared = gate.observe(response.status_code, response.headers, call.started)
             step = call.answered(response)
         if isinstance(step, Done):
             auth.accepted(headers)

@@ -58,6 +58,7 @@ from ._operations import (
     report_request,
     synchronize_request,
 )
+from ._ratelimit import RateGate
 from ._reading import drift_check
 from ._response import (
     async_to_raw_chunks_wrapper,
@@ -92,6 +93,7 @@ class _ClientBase:
     ) -> StaticTokens | Credentials:
         """Keep the settings; check ``http_client`` and the auth arguments (all before anything is sent)."""
         self._settings = settings
+        self._gate = RateGate(settings.max_rate)  # shared by every call, thread and task of this client
         _check_http_client(http_client, http_type)
         self._drift_check = drift_check(strict)
         return resolve_auth(**auth)
@@ -101,9 +103,9 @@ class _ClientBase:
         """A client configured from THINGSPACE_* environment variables (see the README); keyword arguments
         override them. Reads the credentials (THINGSPACE_CLIENT_ID, THINGSPACE_CLIENT_SECRET,
         THINGSPACE_USERNAME, THINGSPACE_PASSWORD, THINGSPACE_AUTH_BASE_URL) or the tokens
-        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), THINGSPACE_FOTA_BASE_URL and THINGSPACE_FOTA_STRICT;
-        token or credential keyword arguments replace the environment's. Raises InvalidInputError naming each
-        missing variable."""
+        (THINGSPACE_ACCESS_TOKEN, THINGSPACE_M2M_TOKEN), THINGSPACE_FOTA_BASE_URL, THINGSPACE_FOTA_STRICT and
+        THINGSPACE_FOTA_MAX_RATE; token or credential keyword arguments replace the environment's. Raises
+        InvalidInputError naming each missing variable."""
         return cls(**client_kwargs_from_env(overrides=overrides))
 
     @property
@@ -136,6 +138,8 @@ class FotaClient(_ClientBase):
         max_retries: Retries after connection errors, timeouts, 408, 429, 500, 502, 503, 504 (default 2).
         max_retry_wait: The longest ``Retry-After`` the client sleeps for (default 60 s); a longer one raises.
         max_connections: Size of the connection pool (default 64).
+        max_rate: Requests per second at most, shared by every call, thread and task of the client (default:
+            none). Without it the client paces itself only after a 429 (see "Rate limits" in the README).
         default_headers: Extra headers sent with every request.
         http_client: Your own ``httpx.Client`` (transport, proxies, TLS); the client does not close it.
         strict: Raise :class:`ResponseValidationError` (with ``.drift``) for any answer that deviates from the
@@ -157,6 +161,7 @@ class FotaClient(_ClientBase):
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_rate: float | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         strict: bool = False,
@@ -171,6 +176,7 @@ class FotaClient(_ClientBase):
                 max_retry_wait=max_retry_wait,
                 max_connections=max_connections,
                 default_headers=default_headers,
+                max_rate=max_rate,
             ),
             dict(
                 access_token=access_token,
@@ -303,7 +309,7 @@ class FotaClient(_ClientBase):
 
     def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
         call = Call(operation, request, options, self._settings.base_url, self._drift_check)
-        return send(self._http, call, self._auth)
+        return send(self._http, call, self._auth, gate=self._gate)
 
 
 class AsyncFotaClient(_ClientBase):
@@ -331,6 +337,7 @@ class AsyncFotaClient(_ClientBase):
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_rate: float | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         strict: bool = False,
@@ -345,6 +352,7 @@ class AsyncFotaClient(_ClientBase):
                 max_retry_wait=max_retry_wait,
                 max_connections=max_connections,
                 default_headers=default_headers,
+                max_rate=max_rate,
             ),
             dict(
                 access_token=access_token,
@@ -492,7 +500,7 @@ class AsyncFotaClient(_ClientBase):
         self, operation: Operation[T], request: dict[str, Any], options: RequestOptions
     ) -> APIResponse[T]:
         call = Call(operation, request, options, self._settings.base_url, self._drift_check)
-        return await send_async(self._http, call, self._auth)
+        return await send_async(self._http, call, self._auth, gate=self._gate)
 
 
 class FotaClientWithRawResponse:

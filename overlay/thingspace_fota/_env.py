@@ -13,6 +13,7 @@ from typing import Any
 
 from ._auth import names
 from ._exceptions import InvalidInputError
+from ._ratelimit import checked_rate
 
 # Names of environment variables, not secrets.
 ACCESS_TOKEN = "THINGSPACE_ACCESS_TOKEN"  # noqa: S105
@@ -34,6 +35,7 @@ _STRICT_VALUES = {
     "no": False,
     "off": False,
 }
+MAX_RATE = "THINGSPACE_FOTA_MAX_RATE"
 
 # Variable -> constructor argument.
 TOKEN_VARIABLES = {ACCESS_TOKEN: "access_token", M2M_TOKEN: "m2m_token"}
@@ -116,6 +118,13 @@ def client_kwargs_from_env(
         if strict not in _STRICT_VALUES:
             raise InvalidInputError("environment", f"{STRICT} must be 1 or 0 (true/false, yes/no, on/off)")
         kwargs["strict"] = _STRICT_VALUES[strict]
+    max_rate = env.get(MAX_RATE, "").strip()
+    if max_rate:
+        try:
+            rate = float(max_rate)
+        except ValueError:
+            raise InvalidInputError(MAX_RATE, "must be a number of requests per second") from None
+        kwargs["max_rate"] = checked_rate(rate, MAX_RATE)
     if not AUTH_ARGUMENTS.intersection(overrides):
         kwargs.update(auth_kwargs_from_env(env))
     return {**kwargs, **overrides}

@@ -10,6 +10,7 @@ import httpx
 
 from . import _validation as check
 from ._constants import USER_AGENT
+from ._ratelimit import checked_rate
 from ._transports import client_transports
 
 
@@ -35,8 +36,10 @@ class ClientSettings:
         max_retry_wait: float,
         max_connections: int,
         default_headers: Mapping[str, str] | None,
+        max_rate: float | None = None,
     ) -> None:
         self.base_url = check.base_url(base_url)
+        self.max_rate = None if max_rate is None else checked_rate(max_rate)
         self.timeout = check.timeout(timeout)
         self.max_retries = check.positive_int(max_retries, "max_retries", minimum=0)
         self.max_retry_wait = check.seconds(max_retry_wait, "max_retry_wait")
