@@ -87,6 +87,7 @@ class Seen:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.monotonic)  # when the server received it
 
 
 @dataclass
@@ -99,6 +100,7 @@ class FotaServer:
     missing_devices: set[str] = field(default_factory=set)  # report answers 404 for these
     report_delay: float = 0.0  # seconds each report answer takes
     refuse_tokens: bool = False  # report answers 401
+    drop_fields: set[str] = field(default_factory=set)  # left out of every package and device entry (drift)
     in_flight: int = 0
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -117,13 +119,20 @@ class FotaServer:
                 "make": "Acme\x1b[2J",
                 "protocol": protocol,
             }
-            return 200, [package]
+            return 200, [{k: v for k, v in package.items() if k not in self.drop_fields}]
         if seen.method == "PUT" and len(parts) == 3 and parts[2] == "devices":
             with self.lock:
                 number = 1 + sum(1 for r in self.requests if r.path.endswith("/devices"))
             if self.fail_sync_from is not None and number >= self.fail_sync_from:
                 return 400, {"errorCode": "DeviceListRejected", "errorMessage": "try later"}
-            versions = [{"deviceId": d, "firmwareVersion": f"fw-{d[-3:]}"} for d in seen.body["deviceList"]]
+            versions = [
+                {
+                    k: v
+                    for k, v in {"deviceId": d, "firmwareVersion": f"fw-{d[-3:]}"}.items()
+                    if k not in self.drop_fields
+                }
+                for d in seen.body["deviceList"]
+            ]
             return 200, {"accountName": parts[1], "deviceFirmwarVersionList": versions}
         if seen.method == "PUT" and len(parts) == 4 and parts[2] == "async":
             return self.report_answer(account=parts[1], device_id=parts[3])

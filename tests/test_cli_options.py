@@ -29,7 +29,7 @@ from thingspace_fota._logs import ENV_VAR as LOG_ENV_VAR
 
 server = base.server  # the fixture: a local FOTA server on 127.0.0.1
 DEAD_URL = "http://127.0.0.1:9/fota"  # the discard port: nothing answers there
-COMMANDS = ("list", "sync", "report")
+COMMANDS = ("list", "sync", "report", "verify")
 
 
 def command_argv(command: str) -> list[str]:
@@ -53,6 +53,7 @@ GLOBALS = {
     "--base-url": ("http://a.example/fota", "http://a.example/fota", "http://b.example/fota", "http://b.example/fota"),
     "--timeout": ("3", 3.0, "7.5", 7.5),
     "--max-retries": ("0", 0, "5", 5),
+    "--max-rate": ("2.5", 2.5, "40", 40.0),
     "--env-file": ("a.env", "a.env", "b.env", "b.env"),
 }
 
@@ -160,6 +161,8 @@ ENVIRONMENT = (
     env.FOTA_BASE_URL,
     env.AUTH_BASE_URL,
     LOG_ENV_VAR,
+    env.STRICT,
+    env.MAX_RATE,
 )
 GLOBAL_DEFAULTS = (
     DEFAULT_BASE_URL,
@@ -183,7 +186,7 @@ def test_help_lists_the_environment_variables_and_the_defaults(command: str | No
         assert variable in text, variable
     for default in (*GLOBAL_DEFAULTS, *COMMAND_DEFAULTS.get(command or "", ())):
         assert default in text, default
-    for option in ("--json", "--base-url", "--timeout", "--max-retries", "--env-file", "--header"):
+    for option in ("--json", "--base-url", "--timeout", "--max-retries", "--max-rate", "--env-file", "--header"):
         assert option in text
     assert "before or after the command" in text
 
@@ -202,7 +205,7 @@ def test_main_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> N
         main(["--help"])
     assert exited.value.code == 0
     text = flat(capsys.readouterr().out)
-    for line in ("0 success", "1 API error", "2 bad input", "3 partial failure"):
+    for line in ("0 success", "1 API error", "2 bad input", "3 partial failure", "4 verify only"):
         assert line in text
 
 
@@ -254,7 +257,7 @@ def test_bash_completion_completes_every_command_name(bash_script: str) -> None:
 CASES = {
     "global options": (["thingspace-fota", "--ti"], ["--timeout"]),
     "list options after the command": (["thingspace-fota", "list", ACC, "--pr"], ["--protocol"]),
-    "global options after the command": (["thingspace-fota", "sync", ACC, "--max-r"], ["--max-retries"]),
+    "global options after the command": (["thingspace-fota", "sync", ACC, "--max-re"], ["--max-retries"]),
     "command options only after their command": (["thingspace-fota", "report", "--c"], ["--concurrency"]),
     "protocol values": (["thingspace-fota", "list", ACC, "--protocol", ""], list(PROTOCOL_WORDS)),
     "no guess at a value": (["thingspace-fota", "list", "--base-url", ""], []),

@@ -52,6 +52,7 @@ from ._exceptions import (
 from ._logs import ENV_VAR as LOG_ENV_VAR
 from ._logs import setup_from_env
 from ._models import DeviceFirmware, Drift, FirmwarePackage, FirmwareReportRequest, Protocol
+from ._ratelimit import checked_rate
 from ._reading import DriftCheck, collapse
 from ._verify import EXIT_DRIFT, add_verify_command, run_verify
 from ._version import __version__
@@ -62,7 +63,12 @@ EXIT_OK, EXIT_API_ERROR, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 
 MAX_CONCURRENCY = 64
 ENV_PREFIX = "THINGSPACE_"
 # InvalidInputError arguments of the client that have a command-line option of their own.
-_OPTION_NAMES = {"base_url": "--base-url", "timeout": "--timeout", "max_retries": "--max-retries"}
+_OPTION_NAMES = {
+    "base_url": "--base-url",
+    "timeout": "--timeout",
+    "max_retries": "--max-retries",
+    "max_rate": "--max-rate",
+}
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -93,6 +99,10 @@ def _int_between(minimum: int, maximum: int | None) -> Callable[[str], int]:
         )
 
     return parse
+
+
+def _rate(text: str) -> float:
+    return float(_checked(lambda t: checked_rate(float(t)), text, "must be a positive number of requests per second"))
 
 
 def _protocol(text: str) -> Protocol:
@@ -155,6 +165,14 @@ def _global_options(*, after_command: bool) -> argparse.ArgumentParser:
         help=f"retries of a failed request (default: {DEFAULT_MAX_RETRIES})",
     )
     group.add_argument(
+        "--max-rate",
+        type=_rate,
+        default=default,
+        metavar="RATE",
+        help=f"requests per second at most, shared by all the command's calls (default: ${env.MAX_RATE}, else "
+        f"none: paced only after a 429 answer)",
+    )
+    group.add_argument(
         "--env-file",
         default=default,
         metavar="FILE",
@@ -200,6 +218,7 @@ def environment_help() -> str:
         (env.FOTA_BASE_URL, f"FOTA v3 base URL (default: {DEFAULT_BASE_URL}); --base-url wins"),
         (LOG_ENV_VAR, "info or debug: log each request to stderr (default: no log)"),
         (env.STRICT, "1: as --strict for list, sync and report; verify ignores it (default: 0)"),
+        (env.MAX_RATE, "requests per second at most, as --max-rate; the option wins (default: none)"),
     ]
     lines = ["environment variables (also read from --env-file FILE; never printed):"]
     for names, text in rows:
@@ -349,7 +368,7 @@ def load_env_file(path: str) -> None:
 def client_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The client arguments the command-line options set (options a parser does not have count as not given)."""
     overrides: dict[str, Any] = {}
-    for name in ("base_url", "timeout", "max_retries"):
+    for name in ("base_url", "timeout", "max_retries", "max_rate"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
