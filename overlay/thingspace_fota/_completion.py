@@ -64,6 +64,8 @@ def _bash_function(parser: argparse.ArgumentParser, values: Mapping[str, Sequenc
     return "\n".join(
         [
             f"{_FUNCTION}() {{",
+            "    # zsh (bashcompinit) counts array indexes from 1; bash's 0 within this function",
+            '    [[ -n "${ZSH_VERSION-}" ]] && setopt localoptions ksharrays',
             '    local cur="${COMP_WORDS[COMP_CWORD]}" prev="" cmd="" words="" i',
             '    (( COMP_CWORD > 0 )) && prev="${COMP_WORDS[COMP_CWORD-1]}"',
             "    for ((i = 1; i < COMP_CWORD; i++)); do",
