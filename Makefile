@@ -8,21 +8,37 @@ PRISM := node_modules/.bin/prism
 REDOCLY := node_modules/.bin/redocly
 SPECS := $(wildcard openapi/*.yaml)
 SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
+# The locker, from PyPI; the same pin is in the dev group of pyproject.toml (tests/test_packaging.py checks it).
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+# uv reads no pip configuration (a machine's global pip constraints or indexes change nothing): uv.lock alone
+# decides. It never downloads a Python; it copies from its cache (which is on another filesystem here).
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
 
-.PHONY: help setup generate check-generated lint lint-spec test pytest mock demo bench clean
+.PHONY: help setup lock dist-check generate check-generated lint lint-spec test pytest mock demo bench clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
-setup: $(VENV)/.installed node_modules/.installed  ## Create .venv (the package, its dev and bench extras), install the pinned Node tools.
+setup: $(VENV)/.installed node_modules/.installed  ## Create .venv exactly as uv.lock says (the package editable, every group), install the pinned Node tools.
 
-$(VENV)/.installed: pyproject.toml
+# uv itself comes from PyPI at its pin, into the venv it then manages; pip runs without the machine's config files.
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet --upgrade pip
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev,bench]'
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python -m pip install --quiet --disable-pip-version-check --only-binary=:all: 'uv==$(UV_VERSION)'
+
+# --locked: fail if uv.lock does not match pyproject.toml (run `make lock`), never re-resolve silently.
+$(VENV)/.installed: pyproject.toml uv.lock overlay/thingspace_fota/_version.py | $(UV)
+	$(UV) sync --locked --all-extras --all-groups --python $(BIN)/python
 	touch $@
 
+lock: | $(UV)  ## After a dependency change in pyproject.toml: refresh uv.lock (minimal changes), then sync .venv.
+	$(UV) lock
+	$(MAKE) setup
+
 node_modules/.installed: package.json package-lock.json
+	node .ci/check-node.js
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -46,6 +62,13 @@ pytest: setup  ## Run the test suite only.
 
 test: lint check-generated pytest  ## Everything CI runs: lint, generated check, tests.
 
+dist-check: setup  ## Build sdist and wheel, check them, install the wheel alone in a fresh venv, run its CLI on Prism.
+	rm -rf dist
+	$(UV) build --out-dir dist
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/check-wheel-contents dist/*.whl
+	$(BIN)/python scripts/dist_check.py dist/*.whl
+
 mock: setup  ## Prism mocks of the FOTA spec (PORT=4010) and the auth spec (AUTH_PORT=4011) in the foreground.
 	$(BIN)/python scripts/mock.py
 
@@ -56,4 +79,4 @@ bench: setup  ## Benchmarks against a local server (not part of `make test`); se
 	$(BIN)/python bench/run.py
 
 clean:  ## Remove the venv, node_modules and caches.
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules dist .pytest_cache .mypy_cache .ruff_cache
