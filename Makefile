@@ -30,7 +30,8 @@ $(UV):
 
 # --locked: fail if uv.lock does not match pyproject.toml (run `make lock`), never re-resolve silently.
 $(VENV)/.installed: pyproject.toml uv.lock overlay/thingspace_fota/_version.py | $(UV)
-	$(UV) sync --locked --all-extras --all-groups --python $(BIN)/python
+	$(UV) sync --locked --all-extras --all-groups --python $(BIN)/python \
+	  || { echo "make setup: if uv.lock is out of date with pyproject.toml, run 'make lock' and commit uv.lock" >&2; exit 1; }
 	touch $@
 
 lock: | $(UV)  ## After a dependency change in pyproject.toml: refresh uv.lock (minimal changes), then sync .venv.

@@ -63,6 +63,9 @@ def main(argv: list[str]) -> int:
             sys.exit(f"dist-check: __version__ {version} != installed metadata {metadata_version}")
         if not any(name.endswith("/LICENSE") for name in licenses):
             sys.exit(f"dist-check: the wheel installed no LICENSE (dist-info licenses: {licenses})")
+        cli_version = _run([str(venv / "bin" / "thingspace-fota"), "--version"], cwd=work, env=env).split()
+        if cli_version != ["thingspace-fota", version]:
+            sys.exit(f"dist-check: thingspace-fota --version printed {cli_version}, expected version {version}")
         _step(f"thingspace_fota {version} imported from {Path(where).relative_to(work)}, LICENSE installed")
         with running_prism() as base_url:
             _step(f"Prism mock of openapi/fota-v3.yaml at {base_url}")
