@@ -61,7 +61,7 @@ lint: lint-spec  ## Lint the specs, ruff on the project, mypy --strict on the ov
 pytest: setup  ## Run the test suite only.
 	$(BIN)/pytest
 
-test: lint check-generated pytest  ## Everything CI runs: lint, generated check, tests.
+test: lint check-generated pytest  ## Lint, generated check, tests: the README's test command (CI runs it after dist-check).
 
 dist-check: setup  ## Build sdist and wheel, check them, install the wheel alone in a fresh venv, run its CLI on Prism.
 	rm -rf dist
