@@ -172,3 +172,13 @@ def test_a_testing_name_left_out_of_the_reference_fails_the_build(tmp_path: Path
     assert result.returncode != 0
     for name in thingspace_fota.testing.__all__:
         assert f"public name thingspace_fota.testing.{name} is not in the API reference" in result.stderr
+
+
+@pytest.mark.parametrize("module", [thingspace_fota, thingspace_fota.testing], ids=lambda module: module.__name__)
+def test_the_readme_lists_every_public_name(module: ModuleType) -> None:
+    # The README is the front door (and the PyPI page): its "Public names" section names every name of __all__.
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Public names") :]
+    listed = set(re.findall(r"`([\w.]+)`", section))
+    missing = [name for name in module.__all__ if name not in listed]
+    assert not missing, f"add to README's Public names: {missing}"
