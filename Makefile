@@ -8,21 +8,38 @@ PRISM := node_modules/.bin/prism
 REDOCLY := node_modules/.bin/redocly
 SPECS := $(wildcard openapi/*.yaml)
 SPECS := $(filter-out openapi/generator.yaml,$(SPECS))
+# The locker, from PyPI; the same pin is in the dev group of pyproject.toml (tests/test_packaging.py checks it).
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+# uv reads no pip configuration (a machine's global pip constraints or indexes change nothing): uv.lock alone
+# decides. It never downloads a Python; it copies from its cache (which is on another filesystem here).
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
 
-.PHONY: help setup generate check-generated check-api api-baseline lint lint-spec test pytest docs mock demo bench verify-live clean
+.PHONY: help setup lock dist-check generate check-generated check-api api-baseline lint lint-spec test pytest docs mock demo bench verify-live clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
-setup: $(VENV)/.installed node_modules/.installed  ## Create .venv (the package, its dev, bench and aiohttp extras), install the pinned Node tools.
+setup: $(VENV)/.installed node_modules/.installed  ## Create .venv exactly as uv.lock says (the package editable, every group), install the pinned Node tools.
 
-$(VENV)/.installed: pyproject.toml
+# uv itself comes from PyPI at its pin, into the venv it then manages; pip runs without the machine's config files.
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet --upgrade pip
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev,bench,aiohttp]'
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python -m pip install --quiet --disable-pip-version-check --only-binary=:all: 'uv==$(UV_VERSION)'
+
+# --locked: fail if uv.lock does not match pyproject.toml (run `make lock`), never re-resolve silently.
+$(VENV)/.installed: pyproject.toml uv.lock overlay/thingspace_fota/_version.py | $(UV)
+	$(UV) sync --locked --all-extras --all-groups --python $(BIN)/python \
+	  || { echo "make setup: if uv.lock is out of date with pyproject.toml, run 'make lock' and commit uv.lock" >&2; exit 1; }
 	touch $@
 
+lock: | $(UV)  ## After a dependency change in pyproject.toml: refresh uv.lock (minimal changes), then sync .venv.
+	$(UV) lock
+	$(MAKE) setup
+
 node_modules/.installed: package.json package-lock.json
+	node .ci/check-node.js
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -49,17 +66,20 @@ lint: lint-spec  ## Lint the specs, ruff on the project, mypy --strict on the ov
 
 # The docs tools (the `docs` dependency group) and a strict build: a warning or a reference that does not resolve
 # (-n, nitpicky) fails it; -E re-reads every page, so that the check that every public name is documented runs.
-$(VENV)/.docs-installed: $(VENV)/.installed pyproject.toml
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet --group docs
-	touch $@
-
-docs: $(VENV)/.docs-installed  ## Build the HTML documentation into site/ strictly (warnings and broken references fail).
+docs: $(VENV)/.installed  ## Build the HTML documentation into site/ strictly (warnings and broken references fail).
 	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html docs site
 
-pytest: setup $(VENV)/.docs-installed  ## Run the test suite only.
+pytest: setup  ## Run the test suite only.
 	$(BIN)/pytest
 
-test: lint check-generated check-api docs pytest  ## Everything CI runs: lint, generated check, API gate, strict docs build, tests.
+test: lint check-generated check-api docs pytest  ## The README's test command: lint, generated check, API gate, strict docs build, tests (CI runs it after dist-check).
+
+dist-check: setup  ## Build sdist and wheel, check them, install the wheel alone in a fresh venv, run its CLI on Prism.
+	rm -rf dist
+	$(UV) build --out-dir dist
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/check-wheel-contents dist/*.whl
+	$(BIN)/python scripts/dist_check.py dist/*.whl
 
 mock: setup  ## Prism mocks of the FOTA spec (PORT=4010) and the auth spec (AUTH_PORT=4011) in the foreground.
 	$(BIN)/python scripts/mock.py
@@ -79,5 +99,4 @@ verify-live: $(VENV)/.installed  ## Nightly: check the live API's answers agains
 	$(BIN)/python -m thingspace_fota verify "$$THINGSPACE_VERIFY_ACCOUNT" $$THINGSPACE_VERIFY_DEVICES
 
 clean:  ## Remove the venv, node_modules, caches and the built docs.
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache site
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules dist site .pytest_cache .mypy_cache .ruff_cache

@@ -83,7 +83,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
     try:
         import verizon  # noqa: F401
     except ImportError:
-        pytest.fail("Verizon's SDK is not installed: pip install -e '.[dev,bench]' (the bench extra)")
+        pytest.fail("Verizon's SDK is not installed: make setup (it installs the bench dependency group)")
     out = tmp_path_factory.mktemp("bench") / "quick.json"
     markdown = BENCH / "RESULTS.md"
     before = markdown.read_bytes() if markdown.exists() else None

@@ -14,11 +14,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import thingspace_fota
+import thingspace_fota.testing
 from thingspace_fota import AsyncFotaClient, FotaClient
+from thingspace_fota.testing import FakeFota
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 STRICT = ["-E", "-W", "--keep-going", "-n", "-q", "-b", "html"]
@@ -57,9 +60,35 @@ def entry(page: str, anchor: str) -> tuple[str, str]:
     return text(match[1]), text(match[2])
 
 
-def test_every_name_in_all_is_documented(reference_html: str) -> None:
-    for name in thingspace_fota.__all__:
-        assert f'id="thingspace_fota.{name}"' in reference_html, name
+@pytest.mark.parametrize("module", [thingspace_fota, thingspace_fota.testing], ids=lambda module: module.__name__)
+def test_every_name_in_all_is_documented(reference_html: str, module: ModuleType) -> None:
+    assert module.__all__
+    for name in module.__all__:
+        assert f'id="{module.__name__}.{name}"' in reference_html, name
+
+
+def test_the_public_modules_are_found_on_disk() -> None:
+    # The build checks the __all__ of every public module it finds: thingspace_fota and each submodule without a
+    # leading underscore, so that a new public module cannot be left out of the reference either.
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import public_api  # the Sphinx extension, importable only from docs/_ext
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    names = [module.__name__ for module in public_api.public_modules()]
+    assert names == ["thingspace_fota", "thingspace_fota.testing"]
+
+
+def test_the_fake_is_shown_with_its_methods_and_the_fixtures(reference_html: str) -> None:
+    fake = FakeFota()
+    methods = [name for name in dir(FakeFota) if not name.startswith("_") and callable(getattr(fake, name))]
+    assert {"add_account", "add_device", "fail_next", "client"} <= set(methods)
+    for name in methods:
+        check_method(reference_html, f"thingspace_fota.testing.FakeFota.{name}", getattr(fake, name))
+    for fixture in ("fota_fake", "fota_client", "async_fota_client"):
+        assert f'<code class="docutils literal notranslate"><span class="pre">{fixture}</span></code>' in (
+            reference_html
+        ), fixture
 
 
 def check_method(page: str, anchor: str, method: object) -> None:
@@ -67,7 +96,18 @@ def check_method(page: str, anchor: str, method: object) -> None:
     for parameter in inspect.signature(method).parameters.values():  # type: ignore[arg-type]
         assert parameter.name in signature, (anchor, parameter.name)
     first_line = (inspect.getdoc(method) or "").splitlines()[0]
-    assert " ".join(first_line.replace("``", "").split()) in description, anchor
+    assert plain(first_line) in plain(description), anchor
+
+
+def plain(text: str) -> str:
+    """Docstring markup and its HTML rendering brought to the same text: roles and literals unwrapped, the
+    parentheses Sphinx adds after a method reference and its typographic apostrophes undone."""
+
+    def shown(role: re.Match[str]) -> str:  # `~a.b.C` shows as "C", `a.b.C` as itself
+        return role[2].rpartition(".")[2] if role[1] else role[2]
+
+    text = re.sub(r":[\w:]+:`(~?)([^`]+)`", shown, text).replace("``", "")
+    return " ".join(text.replace("()", "").replace("\u2019", "'").split())
 
 
 @pytest.mark.parametrize("client_class", [FotaClient, AsyncFotaClient])
@@ -119,3 +159,26 @@ def test_a_public_name_left_out_of_the_reference_fails_the_build(tmp_path: Path)
     result = build(source, tmp_path / "site")
     assert result.returncode != 0
     assert "public name thingspace_fota.DEFAULT_BASE_URL is not in the API reference" in result.stderr
+
+
+def test_a_testing_name_left_out_of_the_reference_fails_the_build(tmp_path: Path) -> None:
+    source = copy_of_docs(tmp_path)
+    reference = source / "reference.rst"
+    text = reference.read_text(encoding="utf-8")
+    directive = ".. public-api:: all\n   :module: thingspace_fota.testing\n"
+    assert directive in text
+    reference.write_text(text.replace(directive, ""), encoding="utf-8")
+    result = build(source, tmp_path / "site")
+    assert result.returncode != 0
+    for name in thingspace_fota.testing.__all__:
+        assert f"public name thingspace_fota.testing.{name} is not in the API reference" in result.stderr
+
+
+@pytest.mark.parametrize("module", [thingspace_fota, thingspace_fota.testing], ids=lambda module: module.__name__)
+def test_the_readme_lists_every_public_name(module: ModuleType) -> None:
+    # The README is the front door (and the PyPI page): its "Public names" section names every name of __all__.
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Public names") :]
+    listed = set(re.findall(r"`([\w.]+)`", section))
+    missing = [name for name in module.__all__ if name not in listed]
+    assert not missing, f"add to README's Public names: {missing}"

@@ -4,6 +4,8 @@ in a temporary directory outside the repository, pytest in a subprocess."""
 from __future__ import annotations
 
 import importlib.metadata
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -99,10 +101,27 @@ def test_the_fixtures_are_listed_and_can_be_turned_off(tmp_path: Path) -> None:
     assert "fixture 'fota_client' not found" in off.stdout
 
 
-def test_the_readme_example_passes(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("## Testing your code") : readme.index("## Command line")]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "testing-your-code.md"
+
+
+def _documented_code(start: str, end: str) -> str:
+    page = PAGE.read_text()
+    section = page[page.index(start) : page.index(end)]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_example_without_pytest_runs(tmp_path: Path) -> None:
+    code = _documented_code("## Without pytest", "## What a `FakeFota` offers")
+    script = tmp_path / "example.py"
+    script.write_text(code + "\nprint([r.operation for r in fake.requests])\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    # The 429 it injects is retried: two synchronize requests reached the fake.
+    assert done.stdout.strip() == str(["synchronize_device_firmware"] * 2)
+
+
+def test_the_documented_example_passes(tmp_path: Path) -> None:
+    code = _documented_code("## The pytest fixtures", "## Without pytest")
     project = _write(tmp_path, code)
     proc = run_user_pytest(project)
     assert "1 passed" in proc.stdout, proc.stdout + proc.stderr

@@ -1,9 +1,14 @@
-"""The API reference, driven by ``thingspace_fota.__all__`` so that a new public name cannot be left out.
+"""The API reference, driven by ``__all__`` so that a new public name cannot be left out.
 
-``.. public-api:: KIND`` documents, with autodoc, every name of ``__all__`` of that kind (``clients``,
-``http_clients``, ``models``, ``enums``, ``exceptions``, ``constants``), in the order of ``__all__``. When the
-build ends, every name of ``__all__`` that no directive documented is a warning (a failed build under ``-W``): a
-name of a new kind needs a new kind here and a section in ``reference.rst``.
+``.. public-api:: KIND`` documents, with autodoc, every name of ``thingspace_fota.__all__`` of that kind
+(``clients``, ``http_clients``, ``models``, ``enums``, ``exceptions``, ``constants``), in the order of
+``__all__``. The ``:module:`` option names another public module (``thingspace_fota.testing``), and the kind
+``all`` takes every name of its ``__all__``, whatever the kind.
+
+The public modules are ``thingspace_fota`` and each of its submodules whose name has no leading ``_`` (found on
+disk, so a new one is not forgotten either). When the build ends, every name of the ``__all__`` of a public module
+that no directive documented is a warning (a failed build under ``-W``): a name of a new kind needs a new kind
+here and a section in ``reference.rst``; a new public module needs a section of its own.
 
 The clients' ``with_raw_response`` objects are documented after each client. Their methods are read from a live
 object (a client with placeholder tokens that sends nothing), so they are found whether the methods are defined
@@ -14,9 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import importlib
 import inspect
+import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any, ClassVar
 
 import attrs
@@ -33,7 +41,7 @@ from sphinx.util.nodes import nested_parse_with_titles
 import thingspace_fota
 
 PACKAGE = "thingspace_fota"
-KINDS = ("clients", "http_clients", "models", "enums", "exceptions", "constants")
+KINDS = ("clients", "http_clients", "models", "enums", "exceptions", "constants", "all")
 logger = logging.getLogger(__name__)
 
 
@@ -53,8 +61,31 @@ def kind_of(obj: object) -> str | None:
     return next((kind for kind, check in checks if check(obj)), None)
 
 
-def public_names(kind: str) -> list[str]:
-    return [name for name in thingspace_fota.__all__ if kind_of(getattr(thingspace_fota, name)) == kind]
+def public_modules() -> list[ModuleType]:
+    """``thingspace_fota`` and its submodules without a leading ``_`` (``thingspace_fota.testing``)."""
+    found = [
+        importlib.import_module(f"{PACKAGE}.{info.name}")
+        for info in pkgutil.iter_modules(thingspace_fota.__path__)
+        if not info.name.startswith("_")
+    ]
+    return [thingspace_fota, *found]
+
+
+def public_names(kind: str, module: ModuleType = thingspace_fota) -> list[str]:
+    names: list[str] = module.__all__
+    return [name for name in names if kind == "all" or kind_of(getattr(module, name)) == kind]
+
+
+def _public_owner(target: str) -> ModuleType | None:
+    """The public module that exports ``target``'s last part, given by that name or by its private path."""
+    short = target.rpartition(".")[2]
+    for module in public_modules():
+        if short not in module.__all__:
+            continue
+        private_path = f"{getattr(getattr(module, short), '__module__', '')}.{short}"
+        if target in {short, private_path}:
+            return module
+    return None
 
 
 @contextmanager
@@ -103,48 +134,62 @@ class PublicAPI(SphinxDirective):
 
     required_arguments = 1
     has_content = False
-    options: ClassVar[dict[str, Any]] = {}
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {"module": str}
 
     def run(self) -> list[nodes.Node]:
         kind = self.arguments[0]
         if kind not in KINDS:
             raise self.error(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
+        module_name = self.options.get("module", PACKAGE)
+        modules = {module.__name__: module for module in public_modules()}
+        if module_name not in modules:
+            raise self.error(f"unknown public module {module_name!r}; known: {', '.join(modules)}")
+        module = modules[module_name]
         documented: set[str] = set()
         lines: list[str] = []
-        for name in public_names(kind):
-            documented.add(name)
-            target = f"{PACKAGE}.{name}"
-            if kind == "constants":
+        for name in public_names(kind, module):
+            target = f"{module_name}.{name}"
+            documented.add(target)
+            obj_kind = kind_of(getattr(module, name)) if kind == "all" else kind
+            if obj_kind == "constants":
                 lines += [f".. autodata:: {target}", ""]
-            elif kind == "clients":
+            elif obj_kind == "clients":
                 lines += [f".. autoclass:: {target}", "   :members:", "   :inherited-members:", ""]
-                lines += raw_response_lines(getattr(thingspace_fota, name))
-            elif kind == "http_clients":
+                lines += raw_response_lines(getattr(module, name))
+            elif obj_kind == "http_clients":
                 # Only our own constructor: the inherited httpx.AsyncClient methods are httpx's to document.
                 lines += [f".. autoclass:: {target}", "   :show-inheritance:", ""]
-            elif kind == "exceptions":
+            elif obj_kind == "exceptions":
                 lines += [f".. autoexception:: {target}", "   :members:", "   :show-inheritance:", ""]
+            elif inspect.isfunction(getattr(module, name)):
+                lines += [f".. autofunction:: {target}", ""]
+            elif kind == "all":
+                # Documented members only: a class whose docstring lists its attributes ("Attributes:") would
+                # otherwise show each of them twice.
+                lines += [f".. autoclass:: {target}", "   :members:", ""]
             else:
                 lines += [f".. autoclass:: {target}", "   :members:", "   :undoc-members:", ""]
         self.env.public_api_documented = getattr(self.env, "public_api_documented", set()) | documented
         node = nodes.section()
         node.document = self.state.document
-        nested_parse_with_titles(self.state, StringList(lines, source=f"<public-api {kind}>"), node)
+        nested_parse_with_titles(self.state, StringList(lines, source=f"<public-api {module_name} {kind}>"), node)
         return node.children
 
 
 def check_all_documented(app: Sphinx, env: Any) -> None:
-    """Warn (fail the strict build) for every name of ``__all__`` that no ``public-api`` directive documented."""
+    """Warn (fail the strict build) for every name of the ``__all__`` of a public module that no ``public-api``
+    directive documented."""
     documented = getattr(env, "public_api_documented", set())
-    for name in thingspace_fota.__all__:
-        if name not in documented:
-            kind = kind_of(getattr(thingspace_fota, name))
-            logger.warning(
-                "public name %s.%s is not in the API reference (kind %s): add it to docs/_ext/public_api.py",
-                PACKAGE,
-                name,
-                kind or "unknown",
-            )
+    for module in public_modules():
+        for name in module.__all__:
+            if f"{module.__name__}.{name}" not in documented:
+                kind = kind_of(getattr(module, name))
+                logger.warning(
+                    "public name %s.%s is not in the API reference (kind %s): add it to docs/_ext/public_api.py",
+                    module.__name__,
+                    name,
+                    kind or "unknown",
+                )
 
 
 def explicit_signature(  # noqa: PLR0917 - the signature of Sphinx's autodoc-process-signature event
@@ -170,15 +215,13 @@ def resolve_public_name(app: Sphinx, env: Any, node: Any, contnode: nodes.Elemen
     if node.get("refdomain") != "py":
         return None
     target: str = node.get("reftarget", "")
-    short = target.rpartition(".")[2]
-    if short not in thingspace_fota.__all__:
-        return None
-    private_path = f"{getattr(getattr(thingspace_fota, short), '__module__', '')}.{short}"
-    if target not in {short, private_path}:
+    owner = _public_owner(target)
+    if owner is None:
         return None  # the public name itself, or another name: a real miss that Sphinx reports
+    short = target.rpartition(".")[2]
     domain = env.get_domain("py")
     return domain.resolve_xref(  # type: ignore[no-any-return]
-        env, node["refdoc"], app.builder, node["reftype"], f"{PACKAGE}.{short}", node, contnode
+        env, node["refdoc"], app.builder, node["reftype"], f"{owner.__name__}.{short}", node, contnode
     )
 
 

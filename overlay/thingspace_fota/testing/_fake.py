@@ -394,7 +394,7 @@ class FakeFota:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request the fake received, oldest first (a copy: later requests do not change it)."""
+        """Every request the fake received, oldest first (a copy, which later requests do not change)."""
         with self._lock:
             return list(self._requests)
 
