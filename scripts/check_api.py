@@ -47,11 +47,18 @@ def _strip(value: Any) -> Any:
 
 
 def _prune(package: dict[str, Any]) -> dict[str, Any]:
-    """The package without the private modules that no public name comes from (the command line, the request
-    machinery ...): they are not API, and would only make the baseline change with every refactoring."""
+    """The package's API: the names of its ``__all__``, its public submodules (``testing``), and the private modules
+    those names come from. Other private modules (the command line, the request machinery ...) and names that are
+    only imported (``typing.Any``) are not API, and would only make the baseline change with every refactoring."""
     members: dict[str, Any] = package["members"]
-    sources = {m["target_path"].split(".")[1] for m in members.values() if m["kind"] == "alias"}
-    kept = {name: m for name, m in members.items() if not (name.startswith("_") and name not in sources)}
+    exports = set(package.get("exports") or ())
+    public = {
+        name: m
+        for name, m in members.items()
+        if name in exports or (m["kind"] == "module" and not name.startswith("_"))
+    }
+    sources = {m["target_path"].split(".")[1] for m in public.values() if m["kind"] == "alias"}
+    kept = {name: m for name, m in members.items() if name in public or name in sources}
     return {**package, "members": kept}
 
 
