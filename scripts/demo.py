@@ -66,6 +66,9 @@ def main() -> int:
         # calls only, not to the token and login calls).
         print("# an API error, forced with Prism's Prefer header")
         results.append(run(["list", ACCOUNT, "--header", "Prefer: code=404"], env, expect=1))
+        # Does the service answer as the spec says? The mock serves the spec's own examples: exit 0, no drift.
+        print("# the contract check of the nightly job (make verify-live), here against the mock")
+        results.append(run(["verify", ACCOUNT, *DEVICES], env, expect=0))
     print("Mocks stopped.")
     if not all(results):
         print("demo: a command did not end as expected", file=sys.stderr)
