@@ -194,22 +194,27 @@ def test_strict_report(server: FotaServer) -> None:
 @pytest.mark.parametrize("placement", ["before", "after"])
 def test_max_rate_paces_the_report_calls(server: FotaServer, placement: str) -> None:
     fleet = ids(5)
-    rate = ["--max-rate", "8"]
+    rate = ["--max-rate", "4"]
     argv = [*rate, "report", ACC, *fleet] if placement == "before" else ["report", ACC, *fleet, *rate]
     run = cli(*argv, env=token_env(server.url))
     assert run.code == 0, run.stderr
     times = sorted(r.at for r in server.requests)
     assert len(times) == 5
-    # Five requests at 8/s: the last is sent at least four intervals (0.5 s) after the first; a lower bound only,
-    # which load cannot break (it only makes things slower).
-    assert times[-1] - times[0] >= 0.45
+    assert_paced(times, rate=4)
+
+
+def assert_paced(arrivals: list[float], rate: float) -> None:
+    """N requests at ``rate``/s: the last is let go (N - 1) intervals after the first. Arrivals are a lower bound
+    only up to the first request's own latency (its connection is opened after the gate let it go, and load can
+    delay it), so allow a quarter of the span for that; unpaced, the requests arrive within a few milliseconds."""
+    span = (len(arrivals) - 1) / rate
+    assert arrivals[-1] - arrivals[0] >= 0.75 * span
 
 
 def test_max_rate_from_the_environment(server: FotaServer) -> None:
-    run = cli("report", ACC, *ids(4), env=token_env(server.url, **{MAX_RATE: "6"}))
+    run = cli("report", ACC, *ids(5), env=token_env(server.url, **{MAX_RATE: "4"}))
     assert run.code == 0, run.stderr
-    times = sorted(r.at for r in server.requests)
-    assert times[-1] - times[0] >= 0.45  # three intervals of 1/6 s
+    assert_paced(sorted(r.at for r in server.requests), rate=4)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "fast", "nan", "inf"])
