@@ -241,6 +241,30 @@ class TestShapes:
         assert {"Drift", "DriftKind"} <= set(tf.__all__)
 
 
+# ------------------------------------------------------------------------------- a string where an array is expected
+
+
+@pytest.mark.parametrize("text", ["xxxxx", "", "y" * 10_000])
+def test_a_string_for_the_device_list_is_one_deviation_and_no_devices(kind: str, text: str) -> None:
+    requested = ["990013907835573", "990013907884259"]
+    body = {"accountName": ACC, "deviceFirmwarVersionList": text}
+    [chunk] = raw_call(kind, "sync", body, args=(ACC, requested))
+    assert chunk.parsed.devices == []
+    assert chunk.parsed.unanswered_device_ids == requested
+    assert kinds(chunk.drift) == [("$.deviceFirmwarVersionList", "wrong_type")]
+    assert chunk.drift[0].detail.startswith("a string where an array is expected")
+
+
+def test_a_string_for_the_device_list_under_another_letter_case_is_read_the_same(kind: str) -> None:
+    body = {"accountName": ACC, "DeviceFirmwarVersionList": "xyz"}
+    [chunk] = raw_call(kind, "sync", body)
+    assert chunk.parsed.devices == [] and chunk.parsed.unanswered_device_ids == ["990013907835573"]
+    assert kinds(chunk.drift) == [
+        ("$.DeviceFirmwarVersionList", "renamed"),
+        ("$.DeviceFirmwarVersionList", "wrong_type"),
+    ]
+
+
 # ------------------------------------------------------------------------------------------- unanswered, per chunk
 
 

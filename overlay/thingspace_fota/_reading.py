@@ -182,7 +182,7 @@ class Reader:
                 if unknown is None:
                     unknown = []
                 unknown.append(key)
-            elif value.__class__ is str and (value or not field.min_length):
+            elif value.__class__ is str and field.kind is not LIST and (value or not field.min_length):
                 values[field.attr] = value
             else:
                 values[field.attr] = self._odd(field, value, _loc(base, index, key))
@@ -198,7 +198,7 @@ class Reader:
                         f"key differs from {field.key!r} only in letter case; read as {field.key!r}",
                     )
                     value = obj[key]
-                    ok = value.__class__ is str and (value or not field.min_length)
+                    ok = value.__class__ is str and field.kind is not LIST and (value or not field.min_length)
                     values[field.attr] = value if ok else self._odd(field, value, location)
                 else:
                     extra[key] = obj[key]
