@@ -18,7 +18,19 @@ import yaml
 import thingspace_fota as tf
 from thingspace_fota import AsyncFotaClient, Drift, DriftKind, FotaClient
 from thingspace_fota._env import client_kwargs_from_env
-from thingspace_fota._reading import DATE, DEVICE, DEVICE_LIST, ID, LIST, PACKAGE, REPORT, TEXT, Table
+from thingspace_fota._reading import (
+    DATE,
+    DEVICE,
+    DEVICE_LIST,
+    ID,
+    LIST,
+    PACKAGE,
+    REPORT,
+    TEXT,
+    Summary,
+    Table,
+    summarize,
+)
 
 ACC = "0000123456-00001"
 SPEC = yaml.safe_load((Path(__file__).parent.parent / "openapi" / "fota-v3.yaml").read_text())
@@ -263,6 +275,24 @@ def test_a_string_for_the_device_list_under_another_letter_case_is_read_the_same
         ("$.DeviceFirmwarVersionList", "renamed"),
         ("$.DeviceFirmwarVersionList", "wrong_type"),
     ]
+
+
+# -------------------------------------------------------------------------------------------------- the summary
+
+
+def test_summarize_groups_by_operation_collapsed_location_and_kind() -> None:
+    drift = [
+        Drift("list_available_firmware", "$[0].make", DriftKind.MISSING, "first"),
+        Drift("list_available_firmware", "$[1].make", DriftKind.NULL, "null one"),
+        Drift("list_available_firmware", "$[7].make", DriftKind.MISSING, "later"),
+        Drift("synchronize_device_firmware", "$.accountName", DriftKind.MISSING, "acc"),
+    ]
+    assert summarize(drift) == [
+        Summary("list_available_firmware", "$[*].make", "missing", 2, "first"),
+        Summary("list_available_firmware", "$[*].make", "null", 1, "null one"),
+        Summary("synchronize_device_firmware", "$.accountName", "missing", 1, "acc"),
+    ]
+    assert summarize([]) == []
 
 
 # ------------------------------------------------------------------------------------------- unanswered, per chunk

@@ -53,7 +53,7 @@ from ._logs import ENV_VAR as LOG_ENV_VAR
 from ._logs import setup_from_env
 from ._models import DeviceFirmware, Drift, FirmwarePackage, FirmwareReportRequest, Protocol
 from ._ratelimit import checked_rate
-from ._reading import DriftCheck, collapse
+from ._reading import DriftCheck, collapse, summarize
 from ._verify import EXIT_DRIFT, add_verify_command, run_verify
 from ._version import __version__
 
@@ -392,8 +392,10 @@ class _DriftNote(DriftCheck):
         self._count_lock = threading.Lock()
 
     def __call__(self, what: str, drift: tuple[Drift, ...], response: httpx.Response) -> None:
+        summary = summarize(drift)
         with self._count_lock:
-            self.found.update((d.operation, collapse(d.location)) for d in drift)
+            for s in summary:
+                self.found[(s.operation, s.location)] += s.times
         super().__call__(what, drift, response)
 
     def line(self) -> str | None:

@@ -22,10 +22,8 @@ value from the body.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -347,6 +345,32 @@ def collapse(location: str) -> str:
     return _INDEX.sub("[*]", location)
 
 
+class Summary(NamedTuple):
+    """The deviations of one kind at one place (list indexes collapsed), with how often they occurred."""
+
+    operation: str
+    location: str
+    """Collapsed: ``$[*].make``."""
+    kind: str
+    times: int
+    detail: str
+    """The detail of the first of them."""
+
+
+def summarize(drift: Sequence[Drift]) -> list[Summary]:
+    """``drift`` grouped by (operation, collapsed location, kind), in order of first occurrence: what the client's
+    warning, the ``verify`` report and the command line's note show."""
+    found: dict[tuple[str, str, str], list[Any]] = {}
+    for d in drift:
+        key = (d.operation, collapse(d.location), d.kind.value)
+        entry = found.get(key)
+        if entry is None:
+            found[key] = [1, d.detail]
+        else:
+            entry[0] += 1
+    return [Summary(*key, count, detail) for key, (count, detail) in found.items()]
+
+
 class DriftCheck:
     """What a client does with the drift of each answer: log each distinct deviation once (per client), and in
     strict mode refuse the answer."""
@@ -370,25 +394,23 @@ class DriftCheck:
             )
 
     def _warn(self, drift: tuple[Drift, ...]) -> None:
-        counts = Counter((d.operation, collapse(d.location), d.kind.value) for d in drift)
+        summary = summarize(drift)
         with self._lock:
-            new = [key for key in counts if key not in self._seen]
-            self._seen.update(new)
-        if not new or not logger.isEnabledFor(logging.WARNING):
-            return
-        details: dict[tuple[str, str, str], str] = {}
-        for d in drift:
-            details.setdefault((d.operation, collapse(d.location), d.kind.value), d.detail)
-        for key in new:
-            operation, location, kind = key
+            new = []
+            for s in summary:
+                key = (s.operation, s.location, s.kind)
+                if key not in self._seen:
+                    self._seen.add(key)
+                    new.append(s)
+        for s in new:
             logger.warning(
                 "%s: the answer deviates from the spec: %s at %s (%d time(s) in this answer): %s. "
                 "Reported once per client; see APIResponse.drift",
-                operation,
-                kind,
-                location,
-                counts[key],
-                details[key],
+                s.operation,
+                s.kind,
+                s.location,
+                s.times,
+                s.detail,
             )
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ from . import _validation as valid
 from ._client import FotaClient
 from ._exceptions import FotaError, InvalidInputError, ResponseValidationError
 from ._models import Drift, Protocol
-from ._reading import DriftCheck, collapse
+from ._reading import DriftCheck, summarize
 
 EXIT_OK, EXIT_API_ERROR, EXIT_BAD_INPUT, EXIT_DRIFT = 0, 1, 2, 4
 PROG = "thingspace-fota verify"
@@ -156,13 +155,10 @@ def render(report: VerifyReport, *, as_json: bool = False) -> str:
         if check.unanswered:
             outcome += f" ({check.unanswered} requested id(s) unanswered)"
         lines.append(f"  {f'{check.operation} {check.target}':<{width}}  {outcome}")
-    counts = Counter((d.operation, collapse(d.location), d.kind.value) for d in report.drift)
-    if counts:
-        details: dict[tuple[str, str, str], str] = {}
-        for d in report.drift:
-            details.setdefault((d.operation, collapse(d.location), d.kind.value), d.detail)
+    summary = summarize(report.drift)
+    if summary:
         rows = [("OPERATION", "LOCATION", "KIND", "COUNT", "DETAIL")]
-        rows += [(*key, str(n), details[key]) for key, n in counts.items()]
+        rows += [(s.operation, s.location, s.kind, str(s.times), s.detail) for s in summary]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines += ["", "Deviations from the spec (list indexes collapsed):"]
         for row in rows:
