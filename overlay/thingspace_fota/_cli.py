@@ -414,8 +414,7 @@ def _client(client_class: type[Client], args: argparse.Namespace, **more: Any) -
     """A client from the environment and the options, with the command line's drift check."""
     fota = client_class.from_env(**client_overrides(args), **more)
     note = _DriftNote(strict=fota._drift_check.strict)
-    fota._drift_check = note
-    return fota, note
+    return fota._with_drift_check(note), note
 
 
 def _option_name(exc: InvalidInputError, args: argparse.Namespace) -> str:
