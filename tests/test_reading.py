@@ -18,7 +18,21 @@ import yaml
 import thingspace_fota as tf
 from thingspace_fota import AsyncFotaClient, Drift, DriftKind, FotaClient
 from thingspace_fota._env import client_kwargs_from_env
-from thingspace_fota._reading import DATE, DEVICE, DEVICE_LIST, ID, LIST, PACKAGE, REPORT, TEXT, Table
+from thingspace_fota._reading import (
+    DATE,
+    DEVICE,
+    DEVICE_LIST,
+    ID,
+    LIST,
+    MAX_SEEN,
+    PACKAGE,
+    REPORT,
+    TEXT,
+    DriftCheck,
+    Summary,
+    Table,
+    summarize,
+)
 
 ACC = "0000123456-00001"
 SPEC = yaml.safe_load((Path(__file__).parent.parent / "openapi" / "fota-v3.yaml").read_text())
@@ -139,7 +153,8 @@ class TestIssueTable:
         [device] = chunk.parsed.devices
         assert device.reason == "Timeout"
         assert device.extra == {}
-        assert kinds(chunk.drift) == [("$.deviceFirmwarVersionList[0].Reason", "renamed")]
+        assert kinds(chunk.drift) == [("$.deviceFirmwarVersionList[0].reason", "renamed")]  # the declared name
+        assert chunk.drift[0].detail == "sent with different letter case; read as 'reason'"
 
     def test_exact_spelling_wins_and_the_other_stays_in_extra(self, kind: str) -> None:
         entry = {**DEVICE_BODY, "Reason": "upper", "reason": "lower"}
@@ -147,7 +162,7 @@ class TestIssueTable:
         [device] = chunk.parsed.devices
         assert device.reason == "lower"
         assert device.extra == {"Reason": "upper"}
-        assert kinds(chunk.drift) == [("$.deviceFirmwarVersionList[0].Reason", "unknown_field")]
+        assert kinds(chunk.drift) == [("$.deviceFirmwarVersionList[0].reason", "unknown_field")]
 
 
 # ------------------------------------------------------------------------------------------------ further shapes
@@ -192,7 +207,8 @@ class TestShapes:
     def test_unknown_fields_stay_in_extra_and_are_recorded(self, kind: str) -> None:
         response = raw_call(kind, "list", [{**PACKAGE_BODY, "channel": "beta"}])
         assert response.parsed[0].extra == {"channel": "beta"}
-        assert kinds(response.drift) == [("$[0].channel", "unknown_field")]
+        assert kinds(response.drift) == [("$[0].<undeclared field>", "unknown_field")]
+        assert response.drift[0].detail == "1 field(s) not declared in the spec; kept in extra"
 
     @pytest.mark.parametrize(
         ("op", "body"),
@@ -239,6 +255,98 @@ class TestShapes:
             drift.kind = DriftKind.NULL  # type: ignore[misc]
         assert DriftKind.MISSING == "missing"
         assert {"Drift", "DriftKind"} <= set(tf.__all__)
+
+
+# ------------------------------------------------------------------------ body keys never reach a location or a log
+
+FORGED = "990013907835573\nINFO forged line"
+
+
+def test_an_undeclared_key_stays_in_extra_and_out_of_locations_details_and_logs(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="thingspace_fota")
+    entry = {**DEVICE_BODY, FORGED: "x", "other": 1}
+    [chunk] = raw_call(kind, "sync", {"accountName": ACC, "deviceFirmwarVersionList": [entry]})
+    [device] = chunk.parsed.devices
+    assert device.extra == {FORGED: "x", "other": 1}  # the user's data keeps the key as sent
+    assert kinds(chunk.drift) == [("$.deviceFirmwarVersionList[0].<undeclared field>", "unknown_field")]
+    assert chunk.drift[0].detail == "2 field(s) not declared in the spec; kept in extra"
+    for text in [d.location + d.detail for d in chunk.drift] + [caplog.text]:
+        assert "990013907835573" not in text and "forged" not in text and "other" not in text
+    [record] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "\n" not in record.getMessage()
+
+
+def test_entries_keyed_by_device_id_give_one_warning_per_client(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="thingspace_fota")
+    calls: list[int] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        entries = [{**DEVICE_BODY, f"99001390{len(calls):03d}{i:04d}": {"v": 1}} for i in range(50)]
+        return httpx.Response(200, json={"accountName": ACC, "deviceFirmwarVersionList": entries})
+
+    with FotaClient(
+        base_url="https://f.test/v3", http_client=httpx.Client(transport=httpx.MockTransport(handle)), **TOKENS
+    ) as fota:
+        for _ in range(5):  # 250 distinct keys
+            fota.synchronize_device_firmware(ACC, ["990013907835573"])
+        assert len(fota._drift_check._seen) == 1
+    [record] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "unknown_field at $.deviceFirmwarVersionList[*].<undeclared field> (50 time(s)" in record.getMessage()
+    assert "99001390" not in caplog.text
+
+
+def test_the_once_per_client_memory_is_bounded() -> None:
+    check = DriftCheck(log=True)
+    response = httpx.Response(200)
+    drift = tuple(Drift("list_available_firmware", f"$.f{i}", DriftKind.MISSING, "d") for i in range(MAX_SEEN + 50))
+    check("list", drift, response)
+    check("list", drift, response)
+    assert len(check._seen) == MAX_SEEN
+
+
+# ------------------------------------------------------------------------------- a string where an array is expected
+
+
+@pytest.mark.parametrize("text", ["xxxxx", "", "y" * 10_000])
+def test_a_string_for_the_device_list_is_one_deviation_and_no_devices(kind: str, text: str) -> None:
+    requested = ["990013907835573", "990013907884259"]
+    body = {"accountName": ACC, "deviceFirmwarVersionList": text}
+    [chunk] = raw_call(kind, "sync", body, args=(ACC, requested))
+    assert chunk.parsed.devices == []
+    assert chunk.parsed.unanswered_device_ids == requested
+    assert kinds(chunk.drift) == [("$.deviceFirmwarVersionList", "wrong_type")]
+    assert chunk.drift[0].detail.startswith("a string where an array is expected")
+
+
+def test_a_string_for_the_device_list_under_another_letter_case_is_read_the_same(kind: str) -> None:
+    body = {"accountName": ACC, "DeviceFirmwarVersionList": "xyz"}
+    [chunk] = raw_call(kind, "sync", body)
+    assert chunk.parsed.devices == [] and chunk.parsed.unanswered_device_ids == ["990013907835573"]
+    assert kinds(chunk.drift) == [
+        ("$.deviceFirmwarVersionList", "renamed"),
+        ("$.deviceFirmwarVersionList", "wrong_type"),
+    ]
+
+
+# -------------------------------------------------------------------------------------------------- the summary
+
+
+def test_summarize_groups_by_operation_collapsed_location_and_kind() -> None:
+    drift = [
+        Drift("list_available_firmware", "$[0].make", DriftKind.MISSING, "first"),
+        Drift("list_available_firmware", "$[1].make", DriftKind.NULL, "null one"),
+        Drift("list_available_firmware", "$[7].make", DriftKind.MISSING, "later"),
+        Drift("synchronize_device_firmware", "$.accountName", DriftKind.MISSING, "acc"),
+    ]
+    assert summarize(drift) == [
+        Summary("list_available_firmware", "$[*].make", "missing", 2, "first"),
+        Summary("list_available_firmware", "$[*].make", "null", 1, "null one"),
+        Summary("synchronize_device_firmware", "$.accountName", "missing", 1, "acc"),
+    ]
+    assert summarize([]) == []
 
 
 # ------------------------------------------------------------------------------------------- unanswered, per chunk
@@ -311,7 +419,7 @@ def test_distinct_deviations_are_logged_separately(caplog: pytest.LogCaptureFixt
         fota.list_available_firmware(ACC)
     assert sorted(r.getMessage().split(":")[2].strip() for r in caplog.records) == [
         "null at $[*].make (1 time(s) in this answer)",
-        "unknown_field at $[*].x (1 time(s) in this answer)",
+        "unknown_field at $[*].<undeclared field> (1 time(s) in this answer)",
     ]
 
 

@@ -53,7 +53,7 @@ from ._logs import ENV_VAR as LOG_ENV_VAR
 from ._logs import setup_from_env
 from ._models import DeviceFirmware, Drift, FirmwarePackage, FirmwareReportRequest, Protocol
 from ._ratelimit import checked_rate
-from ._reading import DriftCheck, collapse
+from ._reading import DriftCheck, collapse, summarize
 from ._verify import EXIT_DRIFT, add_verify_command, run_verify
 from ._version import __version__
 
@@ -392,8 +392,10 @@ class _DriftNote(DriftCheck):
         self._count_lock = threading.Lock()
 
     def __call__(self, what: str, drift: tuple[Drift, ...], response: httpx.Response) -> None:
+        summary = summarize(drift)
         with self._count_lock:
-            self.found.update((d.operation, collapse(d.location)) for d in drift)
+            for s in summary:
+                self.found[(s.operation, s.location)] += s.times
         super().__call__(what, drift, response)
 
     def line(self) -> str | None:
@@ -412,8 +414,7 @@ def _client(client_class: type[Client], args: argparse.Namespace, **more: Any) -
     """A client from the environment and the options, with the command line's drift check."""
     fota = client_class.from_env(**client_overrides(args), **more)
     note = _DriftNote(strict=fota._drift_check.strict)
-    fota._drift_check = note
-    return fota, note
+    return fota._with_drift_check(note), note
 
 
 def _option_name(exc: InvalidInputError, args: argparse.Namespace) -> str:

@@ -6,6 +6,7 @@ Each operation is a plain method per client with its docstring, as openai-python
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -59,7 +60,7 @@ from ._operations import (
     synchronize_request,
 )
 from ._ratelimit import RateGate
-from ._reading import drift_check
+from ._reading import DriftCheck, drift_check
 from ._response import (
     async_to_raw_chunks_wrapper,
     async_to_raw_response_wrapper,
@@ -115,6 +116,15 @@ class _ClientBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _with_drift_check(self, check: DriftCheck) -> Self:
+        """The same client (connection pool, auth, rate gate, settings) with its own drift check, for ``verify`` and
+        the command line's note. ``self`` is left as it is, so other threads using it keep theirs. Close only one
+        of the two: they share the pool and the auth."""
+        view = copy.copy(self)
+        view.__dict__.pop("with_raw_response", None)  # the cached wrapper is bound to self
+        view._drift_check = check
+        return view
 
 
 class FotaClient(_ClientBase):

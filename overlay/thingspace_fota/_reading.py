@@ -22,10 +22,8 @@ value from the body.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -149,6 +147,10 @@ def _decimal(value: float) -> str:
     return str(value) if isinstance(value, int) else repr(value)
 
 
+# Where undeclared fields are recorded: their keys come from the body, so they are never part of a location.
+UNDECLARED = "<undeclared field>"
+
+
 def _loc(base: str, index: int | None, key: str) -> str:
     return f"{base}.{key}" if index is None else f"{base}[{index}].{key}"
 
@@ -169,7 +171,7 @@ class Reader:
     def note(self, location: str, kind: DriftKind, detail: str) -> None:
         self.drift.append(Drift(self.operation, location, kind, detail))
 
-    def read(  # noqa: PLR0912 - one loop, kept flat for speed
+    def read(
         self, obj: dict[str, Any], table: Table, base: str, index: int | None
     ) -> tuple[dict[str, Any], dict[str, object]]:
         """The values of ``obj`` by model attribute (absent ones left out), and its unknown fields."""
@@ -182,36 +184,59 @@ class Reader:
                 if unknown is None:
                     unknown = []
                 unknown.append(key)
-            elif value.__class__ is str and (value or not field.min_length):
+            elif value.__class__ is str and field.kind is not LIST and (value or not field.min_length):
                 values[field.attr] = value
             else:
                 values[field.attr] = self._odd(field, value, _loc(base, index, key))
         extra: dict[str, object] = {}
         if unknown is not None:
-            for key in unknown:
-                location = _loc(base, index, key)
-                field = table.by_lower.get(key.lower())
-                if field is not None and field.key not in obj and field.attr not in values:
-                    self.note(
-                        location,
-                        DriftKind.RENAMED,
-                        f"key differs from {field.key!r} only in letter case; read as {field.key!r}",
-                    )
-                    value = obj[key]
-                    ok = value.__class__ is str and (value or not field.min_length)
-                    values[field.attr] = value if ok else self._odd(field, value, location)
-                else:
-                    extra[key] = obj[key]
-                    detail = "field not declared in the spec; kept in extra"
-                    if field is not None:
-                        detail = f"differs from {field.key!r} only in letter case, which was also sent; kept in extra"
-                    self.note(location, DriftKind.UNKNOWN_FIELD, detail)
+            extra = self._unknown(obj, table, base, index, keys=unknown, values=values)
         if len(values) < len(table.fields):
             for field in table.fields:
                 if field.required and field.attr not in values:
                     where = _loc(base, index, field.key)
                     self.note(where, _MISSING, f"required field {field.key!r} is missing; {field.unusable}")
         return values, extra
+
+    def _unknown(
+        self,
+        obj: dict[str, Any],
+        table: Table,
+        base: str,
+        index: int | None,
+        *,
+        keys: list[str],
+        values: dict[str, Any],
+    ) -> dict[str, object]:
+        """The keys of ``obj`` that the table does not spell: a known field in other letter case is read as that
+        field; anything else stays in ``extra``. A key comes from the body (a server may key entries by device
+        id), so no location or detail ever holds one: a case variant is named by the declared field it matches,
+        the undeclared ones are only counted."""
+        extra: dict[str, object] = {}
+        undeclared = 0
+        for key in keys:
+            value = obj[key]
+            field = table.by_lower.get(key.lower())
+            if field is None:
+                extra[key] = value
+                undeclared += 1
+                continue
+            location = _loc(base, index, field.key)
+            if field.key not in obj and field.attr not in values:
+                self.note(location, DriftKind.RENAMED, f"sent with different letter case; read as {field.key!r}")
+                ok = value.__class__ is str and field.kind is not LIST and (value or not field.min_length)
+                values[field.attr] = value if ok else self._odd(field, value, location)
+            else:
+                extra[key] = value
+                detail = f"another key for {field.key!r}, in different letter case, was also sent; kept in extra"
+                self.note(location, DriftKind.UNKNOWN_FIELD, detail)
+        if undeclared:
+            self.note(
+                _loc(base, index, UNDECLARED),
+                DriftKind.UNKNOWN_FIELD,
+                f"{undeclared} field(s) not declared in the spec; kept in extra",
+            )
+        return extra
 
     def _odd(self, field: Field, value: object, location: str) -> Any:  # noqa: PLR0911 - one return per case
         """The value of a field that is not a usable string, and the drift it is."""
@@ -347,6 +372,37 @@ def collapse(location: str) -> str:
     return _INDEX.sub("[*]", location)
 
 
+class Summary(NamedTuple):
+    """The deviations of one kind at one place (list indexes collapsed), with how often they occurred."""
+
+    operation: str
+    location: str
+    """Collapsed: ``$[*].make``."""
+    kind: str
+    times: int
+    detail: str
+    """The detail of the first of them."""
+
+
+def summarize(drift: Sequence[Drift]) -> list[Summary]:
+    """``drift`` grouped by (operation, collapsed location, kind), in order of first occurrence: what the client's
+    warning, the ``verify`` report and the command line's note show."""
+    found: dict[tuple[str, str, str], list[Any]] = {}
+    for d in drift:
+        key = (d.operation, collapse(d.location), d.kind.value)
+        entry = found.get(key)
+        if entry is None:
+            found[key] = [1, d.detail]
+        else:
+            entry[0] += 1
+    return [Summary(*key, count, detail) for key, (count, detail) in found.items()]
+
+
+# The distinct deviations a client remembers having logged. Locations hold no body-derived text, so the real
+# number is bounded by the spec (operations x fields x kinds, a few hundred at most); this is a backstop.
+MAX_SEEN = 1024
+
+
 class DriftCheck:
     """What a client does with the drift of each answer: log each distinct deviation once (per client), and in
     strict mode refuse the answer."""
@@ -370,25 +426,23 @@ class DriftCheck:
             )
 
     def _warn(self, drift: tuple[Drift, ...]) -> None:
-        counts = Counter((d.operation, collapse(d.location), d.kind.value) for d in drift)
+        summary = summarize(drift)
         with self._lock:
-            new = [key for key in counts if key not in self._seen]
-            self._seen.update(new)
-        if not new or not logger.isEnabledFor(logging.WARNING):
-            return
-        details: dict[tuple[str, str, str], str] = {}
-        for d in drift:
-            details.setdefault((d.operation, collapse(d.location), d.kind.value), d.detail)
-        for key in new:
-            operation, location, kind = key
+            new = []
+            for s in summary:
+                key = (s.operation, s.location, s.kind)
+                if key not in self._seen and len(self._seen) < MAX_SEEN:
+                    self._seen.add(key)
+                    new.append(s)
+        for s in new:
             logger.warning(
                 "%s: the answer deviates from the spec: %s at %s (%d time(s) in this answer): %s. "
                 "Reported once per client; see APIResponse.drift",
-                operation,
-                kind,
-                location,
-                counts[key],
-                details[key],
+                s.operation,
+                s.kind,
+                s.location,
+                s.times,
+                s.detail,
             )
 
 

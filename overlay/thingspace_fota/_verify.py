@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,9 +23,9 @@ import attrs
 
 from . import _validation as valid
 from ._client import FotaClient
-from ._exceptions import FotaError, InvalidInputError, ResponseValidationError
+from ._exceptions import APIStatusError, FotaError, InvalidInputError, ResponseValidationError
 from ._models import Drift, Protocol
-from ._reading import DriftCheck, collapse
+from ._reading import DriftCheck, summarize
 
 EXIT_OK, EXIT_API_ERROR, EXIT_BAD_INPUT, EXIT_DRIFT = 0, 1, 2, 4
 PROG = "thingspace-fota verify"
@@ -40,7 +40,8 @@ class CheckResult:
     """What was asked, without any id: ``protocol=LWM2M``, ``2 device id(s)``, ``device 1 of 3``."""
     drift: tuple[Drift, ...] = ()
     error: str | None = None
-    """``ErrorClass: message`` (messages never hold a token or a body value)."""
+    """The error's class, HTTP status and ``errorCode``: ``NotFoundError (HTTP 404): errorCode DeviceNotFound``.
+    Never its message, which may repeat the server's ``errorMessage`` (a body value that can hold a device id)."""
     unanswered: int = 0
     """Requested ids the synchronize answer did not mention."""
 
@@ -88,6 +89,22 @@ class VerifyReport:
         }
 
 
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def _error(exc: FotaError) -> str:
+    """The report's line for an error: class, HTTP status and ``errorCode`` (only when it is a plain code: it is
+    body text too), never a message."""
+    text = type(exc).__name__
+    status = exc.status_code if isinstance(exc, APIStatusError | ResponseValidationError) else None
+    if status is not None:
+        text += f" (HTTP {status})"
+    code = exc.error_code if isinstance(exc, APIStatusError) else None
+    if code:
+        text += f": errorCode {code}" if _PLAIN_CODE.fullmatch(code) else ": errorCode (not a plain code)"
+    return text
+
+
 def _attempt(operation: str, target: str, call: Callable[[], tuple[tuple[Drift, ...], int]]) -> CheckResult:
     try:
         drift, unanswered = call()
@@ -95,7 +112,7 @@ def _attempt(operation: str, target: str, call: Callable[[], tuple[tuple[Drift, 
         raise
     except FotaError as exc:
         drift = exc.drift if isinstance(exc, ResponseValidationError) else ()
-        return CheckResult(operation, target, drift, f"{type(exc).__name__}: {exc}")
+        return CheckResult(operation, target, drift, _error(exc))
     return CheckResult(operation, target, drift, None, unanswered)
 
 
@@ -108,35 +125,32 @@ def verify(fota: FotaClient, account: str, device_ids: Sequence[str] = (), *, re
     device_ids = (
         valid.device_ids(device_ids) if device_ids else []
     )  # checked (and deduplicated) before anything is sent
-    saved = fota._drift_check
-    fota._drift_check = DriftCheck(strict=False, log=False)
-    raw = fota.with_raw_response
+    # A view of the client that reads tolerantly and silently: the caller's client (perhaps shared with other
+    # threads) keeps its own drift check.
+    raw = fota._with_drift_check(DriftCheck(strict=False, log=False)).with_raw_response
     checks: list[CheckResult] = []
-    try:
-        for protocol in Protocol:
+    for protocol in Protocol:
 
-            def listed(protocol: Protocol = protocol) -> tuple[tuple[Drift, ...], int]:
-                return raw.list_available_firmware(account, protocol=protocol).drift, 0
+        def listed(protocol: Protocol = protocol) -> tuple[tuple[Drift, ...], int]:
+            return raw.list_available_firmware(account, protocol=protocol).drift, 0
 
-            checks.append(_attempt("list_available_firmware", f"protocol={protocol.value}", listed))
-        if device_ids:
+        checks.append(_attempt("list_available_firmware", f"protocol={protocol.value}", listed))
+    if device_ids:
 
-            def synchronized() -> tuple[tuple[Drift, ...], int]:
-                chunks = raw.synchronize_device_firmware(account, device_ids)
-                unanswered = sum(len(c.parsed.unanswered_device_ids) for c in chunks)
-                return tuple(d for c in chunks for d in c.drift), unanswered
+        def synchronized() -> tuple[tuple[Drift, ...], int]:
+            chunks = raw.synchronize_device_firmware(account, device_ids)
+            unanswered = sum(len(c.parsed.unanswered_device_ids) for c in chunks)
+            return tuple(d for c in chunks for d in c.drift), unanswered
 
-            checks.append(_attempt("synchronize_device_firmware", f"{len(device_ids)} device id(s)", synchronized))
-            if report:
-                for number, device in enumerate(device_ids, 1):
+        checks.append(_attempt("synchronize_device_firmware", f"{len(device_ids)} device id(s)", synchronized))
+        if report:
+            for number, device in enumerate(device_ids, 1):
 
-                    def reported(device: str = device) -> tuple[tuple[Drift, ...], int]:
-                        return raw.report_device_firmware(account, device).drift, 0
+                def reported(device: str = device) -> tuple[tuple[Drift, ...], int]:
+                    return raw.report_device_firmware(account, device).drift, 0
 
-                    target = f"device {number} of {len(device_ids)}"
-                    checks.append(_attempt("report_device_firmware", target, reported))
-    finally:
-        fota._drift_check = saved
+                target = f"device {number} of {len(device_ids)}"
+                checks.append(_attempt("report_device_firmware", target, reported))
     return VerifyReport(fota.base_url, tuple(checks))
 
 
@@ -156,13 +170,10 @@ def render(report: VerifyReport, *, as_json: bool = False) -> str:
         if check.unanswered:
             outcome += f" ({check.unanswered} requested id(s) unanswered)"
         lines.append(f"  {f'{check.operation} {check.target}':<{width}}  {outcome}")
-    counts = Counter((d.operation, collapse(d.location), d.kind.value) for d in report.drift)
-    if counts:
-        details: dict[tuple[str, str, str], str] = {}
-        for d in report.drift:
-            details.setdefault((d.operation, collapse(d.location), d.kind.value), d.detail)
+    summary = summarize(report.drift)
+    if summary:
         rows = [("OPERATION", "LOCATION", "KIND", "COUNT", "DETAIL")]
-        rows += [(*key, str(n), details[key]) for key, n in counts.items()]
+        rows += [(s.operation, s.location, s.kind, str(s.times), s.detail) for s in summary]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines += ["", "Deviations from the spec (list indexes collapsed):"]
         for row in rows:
