@@ -221,8 +221,16 @@ class FairGate:
             waiter = threading.Lock()
             waiter.acquire()
             self._waiters.append(waiter)
-        if waiter.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
-            return True  # handed over by release()
+        try:
+            if waiter.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+                return True  # handed over by release()
+        except BaseException:  # interrupted (Ctrl-C, an exception from a signal handler): leave the queue
+            with self._lock:
+                try:
+                    self._waiters.remove(waiter)
+                except ValueError:  # release() had handed it over already: pass the place on, or it is lost
+                    self._hand_on()
+            raise
         with self._lock:
             try:
                 self._waiters.remove(waiter)
@@ -232,10 +240,14 @@ class FairGate:
 
     def release(self) -> None:
         with self._lock:
-            if self._waiters:
-                self._waiters.popleft().release()
-            else:
-                self._free += 1
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        """Give a place to the longest waiting thread, or free it (called with the lock held)."""
+        if self._waiters:
+            self._waiters.popleft().release()
+        else:
+            self._free += 1
 
 
 class GatedTransport(httpx.BaseTransport):
