@@ -26,7 +26,7 @@ import httpx
 
 from ._constants import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT
 from ._exceptions import InvalidInputError
-from ._transports import environment_proxies
+from ._transports import deadline_message, environment_proxies, routes
 
 if TYPE_CHECKING:
     import aiohttp
@@ -135,9 +135,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 ) as answer:
                     content = await answer.read()
         except TimeoutError as exc:
-            if scope.expired():
-                message = f"the answer took longer than the read timeout of {attempt.limit:g} s"
-                raise httpx.ReadTimeout(message, request=request) from None
+            if scope.expired() and attempt.limit is not None:
+                raise httpx.ReadTimeout(deadline_message(attempt.limit), request=request) from None
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
                 raise httpx.ConnectTimeout(str(exc) or "timed out connecting", request=request) from exc
             raise httpx.ReadTimeout(str(exc) or "timed out reading", request=request) from exc
@@ -185,13 +184,12 @@ class DefaultAioHttpClient(httpx.AsyncClient):
         if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
             raise InvalidInputError("max_connections", "must be a whole number of at least 1")
         shared = _Session(max_connections)
-        direct = AiohttpTransport(shared)
-        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-        routes: dict[str, AiohttpTransport] = {}
-        for pattern, url in (environment_proxies() if trust_env else {}).items():
-            if url is not None and not url.startswith(("http://", "https://")):
+
+        def make(proxy: str | None) -> httpx.AsyncBaseTransport:
+            if proxy is not None and not proxy.startswith(("http://", "https://")):
                 raise InvalidInputError("the proxy environment variables", "aiohttp supports http(s) proxies only")
-            # None: no proxy for this pattern (NO_PROXY), so the direct route.
-            mounts[pattern] = None if url is None else routes.setdefault(url, AiohttpTransport(shared, url))
+            return AiohttpTransport(shared, proxy)
+
+        direct, mounts = routes(environment_proxies() if trust_env else {}, make)
         kwargs.setdefault("follow_redirects", False)
         super().__init__(timeout=timeout, transport=direct, mounts=mounts, trust_env=trust_env, **kwargs)
