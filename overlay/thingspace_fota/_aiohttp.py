@@ -30,6 +30,7 @@ import httpx
 
 from ._constants import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT
 from ._exceptions import InvalidInputError
+from ._redact import mask_userinfo
 from ._transports import deadline_message, environment_proxies, routes
 
 if TYPE_CHECKING:
@@ -72,6 +73,21 @@ def _ssl_context(verify: object, cert: CertTypes | None, *, trust_env: bool) -> 
         except (OSError, TypeError, ValueError) as exc:  # unreadable, or not a path or a (path, path) pair
             raise InvalidInputError("cert", f"cannot load the client certificate ({exc})") from None
     return context
+
+
+def _describe(exc: BaseException, default: str = "") -> str:
+    """The text of the httpx error made from aiohttp's ``exc``: never a URL's userinfo (a proxy password)."""
+    from aiohttp import ClientResponseError  # noqa: PLC0415 - loaded already: the error is aiohttp's
+
+    if isinstance(exc, ClientResponseError):  # a proxy's 407, a malformed answer: its str() adds the URL
+        return f"{exc.status or ''} {exc.message}".strip() or type(exc).__name__
+    return mask_userinfo(str(exc)) or default or type(exc).__name__
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    """``exc`` as the cause of the httpx error, or None (no cause in a traceback) when its text shows a secret."""
+    text = str(exc)
+    return exc if mask_userinfo(text) == text else None
 
 
 class _Attempt:
@@ -170,14 +186,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if scope.expired() and attempt.limit is not None:
                 raise httpx.ReadTimeout(deadline_message(attempt.limit), request=request) from None
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
-                raise httpx.ConnectTimeout(str(exc) or "timed out connecting", request=request) from exc
-            raise httpx.ReadTimeout(str(exc) or "timed out reading", request=request) from exc
+                raise httpx.ConnectTimeout(_describe(exc, "timed out connecting"), request=request) from _cause(exc)
+            raise httpx.ReadTimeout(_describe(exc, "timed out reading"), request=request) from _cause(exc)
         except aiohttp.ClientConnectorError as exc:  # refused, unreachable, DNS, TLS, proxy refused
-            raise httpx.ConnectError(str(exc), request=request) from exc
+            raise httpx.ConnectError(_describe(exc), request=request) from _cause(exc)
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientResponseError) as exc:
-            raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__, request=request) from exc
+            raise httpx.RemoteProtocolError(_describe(exc), request=request) from _cause(exc)
         except aiohttp.ClientError as exc:  # reset, payload cut short, other OS errors
-            raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
+            raise httpx.ReadError(_describe(exc), request=request) from _cause(exc)
         return httpx.Response(
             answer.status,
             headers=answer.raw_headers,
