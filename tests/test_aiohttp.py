@@ -48,6 +48,7 @@ def test_without_aiohttp_making_one_names_the_extra() -> None:
 def test_it_is_exported_and_listed() -> None:
     assert "DefaultAioHttpClient" in tf.__all__
     assert tf.DefaultAioHttpClient is DefaultAioHttpClient
+    assert set(tf.__all__) <= set(dir(tf))  # the lazily loaded name too
     with pytest.raises(AttributeError):
         tf.NoSuchName  # noqa: B018
 

@@ -630,3 +630,18 @@ def test_import_thingspace_fota_loads_neither_the_kit_nor_pytest() -> None:
     code = "import sys, thingspace_fota.testing; print(sorted(m for m in sys.modules if 'pytest' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_public_method_of_the_kit_has_a_docstring() -> None:
+    import thingspace_fota.testing as kit
+
+    missing = []
+    for exported in kit.__all__:
+        owner = getattr(kit, exported)
+        if not isinstance(owner, type):
+            continue
+        for name, member in vars(owner).items():
+            function = member.fget if isinstance(member, property) else member
+            if not name.startswith("_") and callable(function) and not function.__doc__:
+                missing.append(f"{exported}.{name}")
+    assert missing == []
