@@ -35,7 +35,9 @@ from ._transports import deadline_message, environment_proxies, routes
 
 if TYPE_CHECKING:
     import aiohttp
-    from httpx._types import CertTypes
+
+# httpx's ``cert``: a file with the certificate and key, (certificate, key) or (certificate, key, password).
+CertTypes = str | tuple[str, str] | tuple[str, str, str]
 
 INSTALL_HINT = "DefaultAioHttpClient needs aiohttp: pip install 'thingspace-fota[aiohttp]'"
 
