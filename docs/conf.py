@@ -48,7 +48,7 @@ nitpicky = True
 # instead of links; every other unresolved reference (one of ours) fails the build.
 nitpick_ignore_regex = [
     (r"py:.*", r"httpx\..*"),
-    (r"py:.*", r"(collections\.abc|datetime|types|typing|enum)\..*"),
+    (r"py:.*", r"(collections\.abc|datetime|ssl|types|typing|enum)\..*"),
     # The type variable of the generic APIResponse[T]: a TypeVar has no page of its own.
     ("py:class", r"thingspace_fota\._models\.T"),
 ]

@@ -5,9 +5,17 @@ behaviour is proven in those suites, which run against it too.)"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http.server
+import ssl
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from faultserver import ACC, Drop, FaultServer, async_client
 
@@ -40,6 +48,7 @@ def test_without_aiohttp_making_one_names_the_extra() -> None:
 def test_it_is_exported_and_listed() -> None:
     assert "DefaultAioHttpClient" in tf.__all__
     assert tf.DefaultAioHttpClient is DefaultAioHttpClient
+    assert set(tf.__all__) <= set(dir(tf))  # the lazily loaded name too
     with pytest.raises(AttributeError):
         tf.NoSuchName  # noqa: B018
 
@@ -91,3 +100,108 @@ def test_closing_it_closes_the_aiohttp_session() -> None:
     with FaultServer() as server:
         asyncio.run(main())
         assert server.wait_until_no_connections()
+
+
+# -- TLS: verify and cert reach the aiohttp session; arguments aiohttp cannot honour are refused ------------------
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and its key (made with the openssl command line)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", key, "-out", cert),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def tls_server(cert: str, key: str, *, client_ca: str | None = None) -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 serving ``cert``; with ``client_ca`` it requires a client certificate."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    if client_ca is not None:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(client_ca)
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Hello)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+async def _get(url: str, **kwargs: Any) -> int:
+    async with DefaultAioHttpClient(timeout=10, **kwargs) as http:
+        return (await http.get(url)).status_code
+
+
+def test_tls_verification_is_on_by_default_and_verify_false_turns_it_off(self_signed: tuple[str, str]) -> None:
+    with tls_server(*self_signed) as url:
+        with pytest.raises(httpx.ConnectError, match="certificate"):
+            asyncio.run(_get(url))
+        assert asyncio.run(_get(url, verify=False)) == 200
+
+
+def test_verify_takes_an_ssl_context_of_your_ca(self_signed: tuple[str, str]) -> None:
+    cert, _ = self_signed
+    with tls_server(*self_signed) as url:
+        assert asyncio.run(_get(url, verify=ssl.create_default_context(cafile=cert))) == 200
+
+
+def test_cert_presents_a_client_certificate(self_signed: tuple[str, str]) -> None:
+    cert, key = self_signed
+    trusting = ssl.create_default_context(cafile=cert)
+    with tls_server(cert, key, client_ca=cert) as url:
+        with pytest.raises(httpx.TransportError):
+            asyncio.run(_get(url, verify=trusting))  # no client certificate: the server refuses
+        with pytest.warns(DeprecationWarning, match="cert"):  # httpx's own warning, as for httpx.AsyncClient
+            assert asyncio.run(_get(url, verify=ssl.create_default_context(cafile=cert), cert=(cert, key))) == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("proxy", "http://127.0.0.1:9"),
+        ("mounts", {}),
+        ("transport", httpx.AsyncHTTPTransport()),
+        ("limits", httpx.Limits(max_connections=4)),
+        ("http1", True),
+        ("http2", True),
+    ],
+)
+def test_arguments_that_would_bypass_aiohttp_are_refused(name: str, value: object) -> None:
+    with pytest.raises(tf.InvalidInputError, match=f"^{name}: ") as caught:
+        DefaultAioHttpClient(**{name: value})
+    assert caught.value.argument == name
+
+
+def test_bad_verify_and_cert_are_named(self_signed: tuple[str, str], tmp_path: Path) -> None:
+    with pytest.raises(tf.InvalidInputError, match=r"^verify: "):
+        DefaultAioHttpClient(verify=123)  # type: ignore[arg-type]
+    with pytest.raises(tf.InvalidInputError, match=r"^verify: "), pytest.warns(DeprecationWarning):
+        DefaultAioHttpClient(verify=str(tmp_path / "missing.pem"))
+    with pytest.raises(tf.InvalidInputError, match=r"^cert: "), pytest.warns(DeprecationWarning):
+        DefaultAioHttpClient(cert=str(tmp_path / "missing.pem"))

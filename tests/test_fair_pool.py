@@ -3,8 +3,10 @@ freed connection goes to the longest waiting thread, never back to the one that 
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -89,4 +91,49 @@ def test_a_waiter_that_times_out_leaves_the_queue() -> None:
     assert 0.15 <= time.monotonic() - started < 3.0
     gate.release()
     assert gate.acquire(timeout=0)  # the place is free, not handed to the departed waiter
+    gate.release()
+
+
+class Interrupted(Exception):
+    """What the signal handler raises into the waiting thread, as Ctrl-C raises KeyboardInterrupt."""
+
+
+@pytest.fixture
+def interrupt_soon() -> Iterator[Callable[[Callable[[], None]], None]]:
+    """Arm a timer that runs ``before`` and then raises Interrupted in the main thread (where the test waits)."""
+    previous = signal.getsignal(signal.SIGALRM)
+
+    def arm(before: Callable[[], None]) -> None:
+        def handler(signum: int, frame: object) -> None:
+            before()
+            raise Interrupted
+
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+
+    yield arm
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_an_interrupted_waiter_leaves_the_queue(interrupt_soon: Callable[[Callable[[], None]], None]) -> None:
+    gate = FairGate(1)
+    assert gate.acquire(timeout=1)  # another request holds the only place
+    interrupt_soon(lambda: None)
+    with pytest.raises(Interrupted):
+        gate.acquire(timeout=5)  # interrupted while waiting
+    gate.release()  # the holder finishes: the place must become free, not go to the departed waiter
+    assert gate.acquire(timeout=0)
+    gate.release()
+
+
+def test_a_waiter_interrupted_as_the_place_is_handed_over_passes_it_on(
+    interrupt_soon: Callable[[Callable[[], None]], None],
+) -> None:
+    gate = FairGate(1)
+    assert gate.acquire(timeout=1)
+    interrupt_soon(gate.release)  # the holder hands the place to the waiter, which is then interrupted
+    with pytest.raises(Interrupted):
+        gate.acquire(timeout=5)
+    assert gate.acquire(timeout=0)  # the waiter that gave up did not keep the place
     gate.release()

@@ -5,16 +5,22 @@ forwarding proxy on loopback (tests/proxyserver.py): every call answered, and th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import socket
+import threading
+import traceback
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from faultserver import ACC, FaultServer, Reply, Seen, Trickle, async_client, fota_answer, make_client, timed
+from faultserver import ACC, KINDS, FaultServer, Reply, Seen, Trickle, async_client, fota_answer, make_client, timed
 from proxyserver import ForwardingProxy
 
 import thingspace_fota as tf
 from thingspace_fota import FirmwareReportRequest, FotaClient
+from thingspace_fota._redact import mask_userinfo
 from thingspace_fota._settings import ClientSettings
 from thingspace_fota._transports import GatedTransport, ShardedAsyncTransport
 
@@ -153,3 +159,57 @@ def test_one_limit_across_the_direct_and_the_proxied_route(
         assert [http.get(url).status_code for url in (proxied_url, direct_url)] == [200, 200]
         assert proxy.count == 2  # the held one and the last one; the timed-out ones never left the client
         assert server.count == 4
+
+
+# -- a proxy's password stays secret --------------------------------------------------------------------------------
+
+PROXY_PASSWORD = "S3cretProxyPass-9d1f"  # a distinctive value the test searches for
+
+
+@contextlib.contextmanager
+def refusing_proxy() -> Iterator[int]:
+    """A proxy on 127.0.0.1 that answers every request (a CONNECT included) 407 and closes; yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(5)
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        listener.close()
+
+
+def test_mask_userinfo() -> None:
+    text = "407, url='http://user:pa%20ss@127.0.0.1:8080' and https://u@h/x, http://host/p@q"
+    assert (
+        mask_userinfo(text) == "407, url='http://[redacted]@127.0.0.1:8080' and https://[redacted]@h/x, http://host/p@q"
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_proxy_password_is_in_no_error_or_log(
+    clean_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    with refusing_proxy() as port, caplog.at_level(logging.DEBUG):
+        clean_env.setenv("HTTPS_PROXY", f"http://proxyuser:{PROXY_PASSWORD}@127.0.0.1:{port}")
+        error, _ = timed(kind, "https://fota.test", "list_available_firmware", ACC, client={"max_retries": 0})
+    assert isinstance(error, tf.APIConnectionError)
+    assert "407" in str(error)
+    shown = [str(error), repr(error), "".join(traceback.format_exception(error)), caplog.text]
+    shown += [record.getMessage() for record in caplog.records]
+    assert not [text for text in shown if PROXY_PASSWORD in text]

@@ -630,3 +630,65 @@ def test_import_thingspace_fota_loads_neither_the_kit_nor_pytest() -> None:
     code = "import sys, thingspace_fota.testing; print(sorted(m for m in sys.modules if 'pytest' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_public_method_of_the_kit_has_a_docstring() -> None:
+    import thingspace_fota.testing as kit
+
+    missing = []
+    for exported in kit.__all__:
+        owner = getattr(kit, exported)
+        if not isinstance(owner, type):
+            continue
+        for name, member in vars(owner).items():
+            function = member.fget if isinstance(member, property) else member
+            if not name.startswith("_") and callable(function) and not function.__doc__:
+                missing.append(f"{exported}.{name}")
+    assert missing == []
+
+
+class ClosedSpy(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The fake's transports, counting how often the httpx client on them closes them."""
+
+    def __init__(self, fake: FakeFota) -> None:
+        self._sync, self._async = fake.transport, fake.async_transport
+        self.closed = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._sync.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._async.handle_async_request(request)
+
+    def close(self) -> None:
+        self.closed += 1
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+def test_closing_the_client_closes_the_httpx_client_the_fake_made() -> None:
+    fake = FakeFota()
+    fake.add_account(ACC)
+    fake.transport = fake.async_transport = spy = ClosedSpy(fake)
+    with fake.client() as fota:
+        assert fota.list_available_firmware(ACC) == []
+        assert spy.closed == 0
+    assert spy.closed == 1
+
+    async def main() -> None:
+        async with fake.async_client() as fota:
+            assert await fota.list_available_firmware(ACC) == []
+            assert spy.closed == 1
+        assert spy.closed == 2
+
+    asyncio.run(main())
+
+
+def test_an_http_client_you_pass_stays_open() -> None:
+    fake = FakeFota()
+    fake.add_account(ACC)
+    with httpx.Client(transport=fake.transport) as http:
+        with fake.client(http_client=http) as fota:
+            fota.list_available_firmware(ACC)
+        assert not http.is_closed

@@ -92,3 +92,8 @@ def __getattr__(name: str) -> Any:
 
         return DefaultAioHttpClient
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The lazily loaded names too, so that dir() and completion list every public name.
+    return sorted(set(globals()) | set(__all__))

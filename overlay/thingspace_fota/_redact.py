@@ -8,6 +8,7 @@ secret and password of the credentials flow) wherever they appear in a text, sho
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -40,6 +41,16 @@ def mask(text: str, secrets: Iterable[str]) -> str:
         if secret:
             text = text.replace(secret, REDACTED)
     return text
+
+
+# The userinfo of a URL in a text ("http://user:password@host"): everything between "://" and the last "@" before
+# the host, that is before the next "/", whitespace or quote.
+_USERINFO = re.compile(r"(?<=://)[^/\s'\"]*@")
+
+
+def mask_userinfo(text: str) -> str:
+    """``text`` with the userinfo of every URL in it (a proxy's user and password) replaced by ``[redacted]``."""
+    return _USERINFO.sub(f"{REDACTED}@", text)
 
 
 def mask_optional(text: str | None, secrets: Iterable[str]) -> str | None:

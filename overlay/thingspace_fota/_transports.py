@@ -21,8 +21,8 @@ import contextvars
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpcore
 import httpx
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 # Connections per shard of the async pool: small enough for cheap scans, large enough to keep reusing
 # keep-alive connections when few requests are in flight.
 SHARD_SIZE = 8
+
+Route = TypeVar("Route")
 
 
 # -- the deadline per attempt ---------------------------------------------------------------------------------------
@@ -60,12 +62,13 @@ class Attempt:
         else:
             left = self.ends - time.monotonic()
             if left <= 0:
-                raise error(f"the answer took longer than the read timeout of {self.limit:g} s")
+                raise error(deadline_message(self.limit))
         return left if timeout is None or left < timeout else timeout
 
-    @property
-    def expired(self) -> bool:
-        return self.ends is not None and time.monotonic() >= self.ends
+
+def deadline_message(limit: float) -> str:
+    """The text of the timeout error when an attempt outlasts its deadline (all the transports use it)."""
+    return f"the answer took longer than the read timeout of {limit:g} s"
 
 
 # The attempt of the request the current thread (sync) or task (async) is sending. Set by the transports below
@@ -221,8 +224,16 @@ class FairGate:
             waiter = threading.Lock()
             waiter.acquire()
             self._waiters.append(waiter)
-        if waiter.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
-            return True  # handed over by release()
+        try:
+            if waiter.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+                return True  # handed over by release()
+        except BaseException:  # interrupted (Ctrl-C, an exception from a signal handler): leave the queue
+            with self._lock:
+                try:
+                    self._waiters.remove(waiter)
+                except ValueError:  # release() had handed it over already: pass the place on, or it is lost
+                    self._hand_on()
+            raise
         with self._lock:
             try:
                 self._waiters.remove(waiter)
@@ -232,10 +243,14 @@ class FairGate:
 
     def release(self) -> None:
         with self._lock:
-            if self._waiters:
-                self._waiters.popleft().release()
-            else:
-                self._free += 1
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        """Give a place to the longest waiting thread, or free it (called with the lock held)."""
+        if self._waiters:
+            self._waiters.popleft().release()
+        else:
+            self._free += 1
 
 
 class GatedTransport(httpx.BaseTransport):
@@ -397,6 +412,26 @@ def environment_proxies() -> dict[str, str | None]:
     return get_environment_proxies()
 
 
+def routes(
+    proxies: Mapping[str, str | None], make: Callable[[str | None], Route]
+) -> tuple[Route, dict[str, Route | None]]:
+    """The direct route and the mounts of ``proxies`` (as :func:`environment_proxies` gives them).
+
+    ``make(proxy)`` makes the transport of a route (``None``: direct); each proxy URL gets one transport, whatever
+    the number of patterns using it. A pattern without a proxy (``NO_PROXY``) mounts None, which httpx reads as
+    the client's default transport: the direct route, so those hosts share its pool.
+    """
+    made: dict[str | None, Route] = {}
+
+    def route(proxy: str | None) -> Route:
+        if proxy not in made:
+            made[proxy] = make(proxy)
+        return made[proxy]
+
+    direct = route(None)
+    return direct, {pattern: None if url is None else route(url) for pattern, url in proxies.items()}
+
+
 def client_transports(max_connections: int, *, sync: bool) -> dict[str, Any]:
     """The ``transport`` and ``mounts`` arguments of the httpx client the library makes for itself.
 
@@ -406,20 +441,13 @@ def client_transports(max_connections: int, *, sync: bool) -> dict[str, Any]:
     ``max_connections`` requests in flight with the direct route.
     """
     proxies = environment_proxies()
-    routes: dict[str | None, Any] = {}
     gate = FairGate(max_connections)
     shared = AsyncLimit(max_connections) if any(proxies.values()) else None
 
-    def route(proxy: str | None) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
-        if proxy not in routes:
-            if sync:
-                routes[proxy] = GatedTransport(http_transport(max_connections, proxy), gate)
-            else:
-                routes[proxy] = ShardedAsyncTransport(max_connections, proxy, shared)
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport = routes[proxy]
-        return transport
+    def make(proxy: str | None) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
+        if sync:
+            return GatedTransport(http_transport(max_connections, proxy), gate)
+        return ShardedAsyncTransport(max_connections, proxy, shared)
 
-    direct = route(None)
-    # None mounts the client's default transport: the direct route, one pool shared with the NO_PROXY hosts.
-    mounts = {pattern: None if url is None else route(url) for pattern, url in proxies.items()}
+    direct, mounts = routes(proxies, make)
     return {"transport": direct, "mounts": mounts} if mounts else {"transport": direct}

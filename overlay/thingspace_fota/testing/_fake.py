@@ -408,24 +408,23 @@ class FakeFota:
     def client(self, **kwargs: Any) -> FotaClient:
         """A :class:`~thingspace_fota.FotaClient` wired to the fake: production ``base_url``, the fake's static
         tokens, the library's defaults otherwise. Keyword arguments override them; credentials
-        (``**fake.credentials``) replace the tokens, and a given ``http_client`` replaces the fake's."""
-        from .._client import FotaClient  # noqa: PLC0415 - the same module either way; keeps this import light
+        (``**fake.credentials``) replace the tokens, and a given ``http_client`` replaces the fake's. Closing the
+        client closes the httpx client the fake made for it (one you pass stays yours to close)."""
+        from ._clients import fake_client  # noqa: PLC0415 - loads the client module only when a client is asked for
 
-        return FotaClient(**self._client_kwargs(kwargs, lambda: httpx.Client(transport=self.transport)))
+        return fake_client(self._client_kwargs(kwargs), self.transport)
 
     def async_client(self, **kwargs: Any) -> AsyncFotaClient:
         """An :class:`~thingspace_fota.AsyncFotaClient` wired to the fake, as :meth:`client`."""
-        from .._client import AsyncFotaClient  # noqa: PLC0415
+        from ._clients import async_fake_client  # noqa: PLC0415
 
-        return AsyncFotaClient(**self._client_kwargs(kwargs, lambda: httpx.AsyncClient(transport=self.async_transport)))
+        return async_fake_client(self._client_kwargs(kwargs), self.async_transport)
 
-    def _client_kwargs(self, overrides: dict[str, Any], http_client: Any) -> dict[str, Any]:
+    def _client_kwargs(self, overrides: dict[str, Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"base_url": DEFAULT_BASE_URL}
         if not any(name in overrides for name in self._credentials):
             kwargs.update(access_token=self._access_token, m2m_token=self._m2m_token)
         kwargs.update(overrides)
-        if kwargs.get("http_client") is None:
-            kwargs["http_client"] = http_client()
         return kwargs
 
     # -- serving ------------------------------------------------------------------------------------------------

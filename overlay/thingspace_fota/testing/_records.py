@@ -56,9 +56,11 @@ class RecordedHeaders:
         return self._items.keys()
 
     def values(self) -> ValuesView[str]:
+        """The header values, in the order of :meth:`keys`."""
         return self._items.values()
 
     def items(self) -> ItemsView[str, str]:
+        """The (lowercase name, value) pairs."""
         return self._items.items()
 
     def __eq__(self, other: object) -> bool:
