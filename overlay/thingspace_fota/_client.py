@@ -93,7 +93,8 @@ class _ClientBase:
     ) -> StaticTokens | Credentials:
         """Keep the settings; check ``http_client`` and the auth arguments (all before anything is sent)."""
         self._settings = settings
-        self._gate = RateGate(settings.max_rate)  # shared by every call, thread and task of this client
+        # Shared by every call, thread and task of this client; no Retry-After holds them beyond max_retry_wait.
+        self._gate = RateGate(settings.max_rate, max_pause=settings.max_retry_wait)
         _check_http_client(http_client, http_type)
         self._drift_check = drift_check(strict)
         return resolve_auth(**auth)
