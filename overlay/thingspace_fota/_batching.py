@@ -88,7 +88,11 @@ async def run_each_async(
     done: Callable[[I, R | FotaError], None] | None = None,
 ) -> list[R | FotaError | None]:
     """The async twin of :func:`run_each`: at most ``max_concurrency`` items in flight, started in order; after
-    a failure for which ``stop`` is true no new item is started (those in flight finish)."""
+    a failure for which ``stop`` is true no new item is started (those in flight finish).
+
+    Anything else that ends the run (an exception from ``done``, the user's progress hook; the caller's task
+    being cancelled) cancels every item still in flight before it propagates: nothing is sent once the method
+    has raised."""
     import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
 
     outcomes: list[R | FotaError | None] = [None] * len(items)
@@ -111,7 +115,14 @@ async def run_each_async(
             if isinstance(outcome, FotaError) and stop(outcome):
                 stopped = True
 
-    await asyncio.gather(*(worker() for _ in range(min(max_concurrency, len(items)))))
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(max_concurrency, len(items)))]
+    try:
+        await asyncio.gather(*workers)  # gather does not cancel the other workers when one raises: we do
+    except BaseException:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
     return outcomes
 
 
