@@ -156,3 +156,54 @@ def test_cancelling_async_report_many_stops_its_requests() -> None:
         time.sleep(0.5)
         assert server.count == sent_when_cancelled
     assert 3 <= sent_when_cancelled < 40
+
+
+# -- every option is checked before anything is sent -------------------------------------------------------------------
+
+BAD_OPTIONS = [
+    ({"max_retries": -1}, "max_retries"),
+    ({"timeout": -5}, "timeout"),
+    ({"extra_headers": {"X-Note": "a\nb"}}, "extra_headers"),
+    ({"on_progress": 42}, "on_progress"),
+]
+
+
+@pytest.mark.parametrize(("options", "argument"), BAD_OPTIONS, ids=[a for _, a in BAD_OPTIONS])
+def test_report_many_refuses_a_bad_option_before_sending(kind: str, options: dict[str, object], argument: str) -> None:
+    """The bug: the option was checked per device, so the first device's outcome was the InvalidInputError and
+    the fan-out stopped there, returning {'d1': InvalidInputError} instead of raising."""
+    with running() as server:
+        with pytest.raises(tf.InvalidInputError) as caught:
+            call(kind, server.url, "report_device_firmware_many", ACC, ids(3), **options)
+        assert caught.value.argument.startswith(argument)
+        assert server.count == 0
+
+
+BAD_SYNC_OPTIONS = [*BAD_OPTIONS, ({"batch_size": 0}, "batch_size"), ({"batch_size": 101}, "batch_size")]
+
+
+@pytest.mark.parametrize(("options", "argument"), BAD_SYNC_OPTIONS, ids=[str(o) for o, _ in BAD_SYNC_OPTIONS])
+def test_synchronize_refuses_a_bad_option_before_sending(kind: str, options: dict[str, object], argument: str) -> None:
+    with running() as server:
+        with pytest.raises(tf.InvalidInputError) as caught:
+            call(kind, server.url, "synchronize_device_firmware", ACC, ids(3), **options)
+        assert caught.value.argument.startswith(argument)
+        assert server.count == 0
+
+
+def test_report_many_stops_when_the_token_callable_gives_no_usable_token(kind: str) -> None:
+    """An InvalidInputError can still arise during the run, from a token callable, and every call repeats it."""
+    fleet = ids(4)
+    with running() as server:
+        outcomes = call(
+            kind,
+            server.url,
+            "report_device_firmware_many",
+            ACC,
+            fleet,
+            client={"access_token": lambda: "", **({"max_concurrency": 1} if kind == "async" else {})},
+        )
+        assert server.count == 0
+    assert list(outcomes) == fleet[:1]
+    assert isinstance(outcomes[fleet[0]], tf.InvalidInputError)
+    assert outcomes[fleet[0]].argument == "access_token"

@@ -32,6 +32,8 @@ ProgressHook = Callable[[Sequence[str], FotaError | None], None]
 and None on success or the error it ended with."""
 
 # After one of these, the next single-device call would fail the same way: a fan-out stops starting new calls.
+# The arguments are all checked before the first call; an InvalidInputError during the run comes from a token
+# callable that returned no usable token, which every later call would repeat.
 REPEATING_FAILURES = (AuthenticationError, PermissionDeniedError, APIConnectionError, RateLimitError, InvalidInputError)
 
 
@@ -156,25 +158,35 @@ def merge_results(responses: Sequence[APIResponse[DeviceFirmwareList]]) -> Devic
     )
 
 
+def checked_hook(on_progress: object) -> ProgressHook | None:
+    """``on_progress``, which must be None or a callable (InvalidInputError before anything is sent)."""
+    if on_progress is not None and not callable(on_progress):
+        raise InvalidInputError("on_progress", f"must be a callable or None, not {type(on_progress).__name__}")
+    return on_progress
+
+
 def chunk_progress(
     on_progress: ProgressHook | None,
 ) -> Callable[[list[str], APIResponse[DeviceFirmwareList] | FotaError], None] | None:
-    """The ``done`` callback of a chunked call that tells ``on_progress`` of each finished chunk."""
-    if on_progress is None:
+    """The ``done`` callback of a chunked call that tells ``on_progress`` of each finished chunk (checked)."""
+    hook = checked_hook(on_progress)
+    if hook is None:
         return None
 
     def done(chunk: list[str], outcome: APIResponse[DeviceFirmwareList] | FotaError) -> None:
-        on_progress(chunk, outcome if isinstance(outcome, FotaError) else None)
+        hook(chunk, outcome if isinstance(outcome, FotaError) else None)
 
     return done
 
 
 def call_progress(on_progress: ProgressHook | None) -> Callable[[str, object], None] | None:
-    """The ``done`` callback of a fan-out that tells ``on_progress`` of each finished single-device call."""
-    if on_progress is None:
+    """The ``done`` callback of a fan-out that tells ``on_progress`` of each finished single-device call
+    (checked)."""
+    hook = checked_hook(on_progress)
+    if hook is None:
         return None
 
     def done(device_id: str, outcome: object) -> None:
-        on_progress([device_id], outcome if isinstance(outcome, FotaError) else None)
+        hook([device_id], outcome if isinstance(outcome, FotaError) else None)
 
     return done
