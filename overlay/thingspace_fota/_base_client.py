@@ -20,6 +20,7 @@ import attrs
 import httpx
 
 from ._constants import RETRY_STATUSES
+from ._decode import NotJSONError, decode_json
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -254,8 +255,8 @@ class Call(Generic[T]):
                 f"{what} returned HTTP {response.status_code} with an empty body", response=response
             )
         try:
-            data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            data = decode_json(response)
+        except NotJSONError:
             raise ResponseValidationError(
                 f"{what} returned HTTP {response.status_code} with a body that is not JSON", response=response
             ) from None
