@@ -279,6 +279,13 @@ def _has_request(exc: httpx.RequestError) -> bool:
     return True
 
 
+def _refuse_if_closed(http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> None:
+    """A closed client (``close()``/``aclose()``, or a closed ``http_client``) sends nothing: a FotaError rather
+    than httpx's bare RuntimeError."""
+    if http.is_closed:
+        raise APIConnectionError(f"{call.operation.what} was not sent: the client is closed")
+
+
 def _observe(call: Call[Any], response: httpx.Response, gate: RateGate | None) -> None:
     """Before the call judges an answer: read its ``Retry-After`` once (for a retryable status only) and let the
     client's rate gate learn from the answer."""
@@ -294,6 +301,7 @@ def send(http: httpx.Client, call: Call[T], auth: CallAuth, *, gate: RateGate | 
     hears of the success; the client's rate ``gate`` lets each attempt go and hears of each answer (the token
     and login calls have none)."""
     while True:
+        _refuse_if_closed(http, call)
         if gate is not None:
             gate.wait()
         headers = auth.headers()
@@ -323,6 +331,7 @@ async def send_async(
     import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
 
     while True:
+        _refuse_if_closed(http, call)
         if gate is not None:
             await gate.wait_async()
         headers = await auth.headers()
