@@ -4,10 +4,12 @@ failures). Against the tests' own server on 127.0.0.1 (tests/test_cli.py covers 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
 
 import pytest
-from faultserver import ACC, Reply, Seen, call, reply_json, running
+from faultserver import ACC, Reply, Seen, async_client, call, reply_json, running
 
 import thingspace_fota as tf
 
@@ -104,3 +106,104 @@ def test_report_many_checks_every_id_before_sending(kind: str, device_ids: list[
             call(kind, server.url, "report_device_firmware_many", ACC, device_ids)
         assert caught.value.argument == argument
         assert server.count == 0
+
+
+# -- the async fan-out stops sending once it has raised or been cancelled ----------------------------------------------
+
+
+def slow_fota(request: Seen) -> Reply:
+    """The default FOTA answer, 50 ms late: the calls overlap, so several are in flight at any moment."""
+    device = request.path.rsplit("/", 1)[1]
+    return Reply(200, {"accountName": ACC, "requestId": f"req-{device}-1"}, delay=0.05)
+
+
+def test_async_report_many_sends_nothing_after_its_progress_hook_raised() -> None:
+    calls = 0
+
+    def on_progress(device_ids: Sequence[str], error: tf.FotaError | None) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug in the hook")
+
+    async def main(url: str) -> int:
+        async with async_client("async", url) as fota:
+            with pytest.raises(RuntimeError, match="a bug in the hook"):
+                await fota.report_device_firmware_many(ACC, ids(40), on_progress=on_progress)
+            return server.count
+
+    with running(slow_fota) as server:
+        sent_when_raised = asyncio.run(main(server.url))
+        time.sleep(0.5)  # the workers left running (the bug) would keep sending meanwhile
+        assert server.count == sent_when_raised
+    assert sent_when_raised < 40
+
+
+def test_cancelling_async_report_many_stops_its_requests() -> None:
+    async def main(url: str) -> int:
+        async with async_client("async", url) as fota:
+            job = asyncio.ensure_future(fota.report_device_firmware_many(ACC, ids(40)))
+            deadline = time.monotonic() + 10
+            while server.count < 3 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            job.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await job
+            return server.count
+
+    with running(slow_fota) as server:
+        sent_when_cancelled = asyncio.run(main(server.url))
+        time.sleep(0.5)
+        assert server.count == sent_when_cancelled
+    assert 3 <= sent_when_cancelled < 40
+
+
+# -- every option is checked before anything is sent -------------------------------------------------------------------
+
+BAD_OPTIONS = [
+    ({"max_retries": -1}, "max_retries"),
+    ({"timeout": -5}, "timeout"),
+    ({"extra_headers": {"X-Note": "a\nb"}}, "extra_headers"),
+    ({"on_progress": 42}, "on_progress"),
+]
+
+
+@pytest.mark.parametrize(("options", "argument"), BAD_OPTIONS, ids=[a for _, a in BAD_OPTIONS])
+def test_report_many_refuses_a_bad_option_before_sending(kind: str, options: dict[str, object], argument: str) -> None:
+    """The bug: the option was checked per device, so the first device's outcome was the InvalidInputError and
+    the fan-out stopped there, returning {'d1': InvalidInputError} instead of raising."""
+    with running() as server:
+        with pytest.raises(tf.InvalidInputError) as caught:
+            call(kind, server.url, "report_device_firmware_many", ACC, ids(3), **options)
+        assert caught.value.argument.startswith(argument)
+        assert server.count == 0
+
+
+BAD_SYNC_OPTIONS = [*BAD_OPTIONS, ({"batch_size": 0}, "batch_size"), ({"batch_size": 101}, "batch_size")]
+
+
+@pytest.mark.parametrize(("options", "argument"), BAD_SYNC_OPTIONS, ids=[str(o) for o, _ in BAD_SYNC_OPTIONS])
+def test_synchronize_refuses_a_bad_option_before_sending(kind: str, options: dict[str, object], argument: str) -> None:
+    with running() as server:
+        with pytest.raises(tf.InvalidInputError) as caught:
+            call(kind, server.url, "synchronize_device_firmware", ACC, ids(3), **options)
+        assert caught.value.argument.startswith(argument)
+        assert server.count == 0
+
+
+def test_report_many_stops_when_the_token_callable_gives_no_usable_token(kind: str) -> None:
+    """An InvalidInputError can still arise during the run, from a token callable, and every call repeats it."""
+    fleet = ids(4)
+    with running() as server:
+        outcomes = call(
+            kind,
+            server.url,
+            "report_device_firmware_many",
+            ACC,
+            fleet,
+            client={"access_token": lambda: "", **({"max_concurrency": 1} if kind == "async" else {})},
+        )
+        assert server.count == 0
+    assert list(outcomes) == fleet[:1]
+    assert isinstance(outcomes[fleet[0]], tf.InvalidInputError)
+    assert outcomes[fleet[0]].argument == "access_token"

@@ -4,23 +4,25 @@ calls of one client on a real local server, free retries for refusals shared wit
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
 import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from faultserver import ACC, Reply, Seen, fota_httpx_answer, make_client, running
 
-from thingspace_fota import AsyncFotaClient, FotaClient, InvalidInputError, RateLimitError
+from thingspace_fota import AsyncFotaClient, FotaClient, InternalServerError, InvalidInputError, RateLimitError
 from thingspace_fota._env import MAX_RATE, client_kwargs_from_env
 from thingspace_fota._ratelimit import CUT, PROBE_GROWTH, RateGate, TokenBucket
 
-RETRY_AFTER = httpx.Headers({"Retry-After": "1"})
-NO_HEADERS = httpx.Headers()
+RETRY_AFTER = 1.0  # the seconds of a `Retry-After: 1`, as the send loop reads them
+NO_WAIT = None  # an answer without Retry-After
 TOKENS_ENV = {"THINGSPACE_ACCESS_TOKEN": "a" * 20, "THINGSPACE_M2M_TOKEN": "m" * 20}
 
 
@@ -63,7 +65,7 @@ def first_cut(clock: Clock, gate: RateGate, admitted: int = 200, window: float =
     start = clock.now
     assert gate.observe(429, RETRY_AFTER, start - 0.01) is False
     for n in range(admitted):
-        assert gate.observe(200, NO_HEADERS, start + window * n / admitted) is False
+        assert gate.observe(200, NO_WAIT, start + window * n / admitted) is False
     clock.now = start + window
     assert gate.observe(429, RETRY_AFTER, clock.now) is False  # sent after the first episode: new evidence
     clock.now += 1.0
@@ -74,7 +76,7 @@ def later_cut(clock: Clock, gate: RateGate, admitted: int, window: float = 2.0) 
     """After ``first_cut``: ``admitted`` successes over the ``window`` s since the last episode, then a 429."""
     start = clock.now - 1.0  # the last episode: its pause just ended
     for n in range(admitted):
-        gate.observe(200, NO_HEADERS, start + window * n / admitted)
+        gate.observe(200, NO_WAIT, start + window * n / admitted)
     clock.now = start + window
     assert gate.observe(429, RETRY_AFTER, clock.now) is False
     clock.now += 1.0
@@ -84,10 +86,10 @@ def later_cut(clock: Clock, gate: RateGate, admitted: int, window: float = 2.0) 
 def test_no_pacing_and_no_bookkeeping_without_a_429() -> None:
     gate = RateGate(clock=lambda: pytest.fail("the unpaced path read the clock"))
     for n in range(100):
-        assert gate.observe(200, NO_HEADERS, float(n)) is False
+        assert gate.observe(200, NO_WAIT, float(n)) is False
         gate.wait()
-    assert gate.observe(404, NO_HEADERS, 1.0) is False
-    assert gate.observe(503, NO_HEADERS, 1.0) is False  # a 503 without Retry-After is a server error, no limit
+    assert gate.observe(404, NO_WAIT, 1.0) is False
+    assert gate.observe(503, NO_WAIT, 1.0) is False  # a 503 without Retry-After is a server error, no limit
     assert (gate.active, gate.measuring, gate.rate) == (False, False, None)
 
 
@@ -124,7 +126,7 @@ def test_successes_of_calls_in_flight_at_the_429_count() -> None:
     clock.now = start + 2.0
     gate.observe(429, RETRY_AFTER, clock.now - 0.5)  # the window ends when this refused request was sent
     for n in range(150):  # answers arriving during the pause, of requests sent before the window ended
-        gate.observe(200, NO_HEADERS, start + 1.5 * n / 150)
+        gate.observe(200, NO_WAIT, start + 1.5 * n / 150)
     clock.now += 1.0
     gate._ask()
     assert gate.rate == pytest.approx(CUT * 150 / 1.5)
@@ -293,27 +295,61 @@ def test_a_call_waiting_out_another_calls_429_keeps_all_its_retries(kind: str) -
     assert arrived["B"][0] - arrived["A"][0] >= 0.9
 
 
-def test_a_retry_after_above_max_retry_wait_raises_for_its_call_and_pauses_the_others(kind: str) -> None:
+def in_seconds(seconds: float) -> str:
+    """An HTTP date ``seconds`` from now, as a Retry-After may carry it."""
+    return email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=seconds), usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "error"),
+    [(429, "30", RateLimitError), (503, "30", InternalServerError), (429, "http-date", RateLimitError)],
+    ids=["429-seconds", "503-seconds", "429-http-date"],
+)
+def test_a_retry_after_above_max_retry_wait_raises_for_its_call_and_pauses_the_others_at_most_that_long(
+    kind: str, status: int, retry_after: str, error: type[Exception]
+) -> None:
+    """The call that got the long Retry-After raises at once; the others hold back for max_retry_wait (1 s), not
+    for the server's 30 s (the bug: every later call of the client slept the full Retry-After)."""
     arrived: dict[str, list[float]] = {"A": [], "B": []}
 
     def handler(request: Seen) -> Reply | None:
         device = device_of(request)
         arrived[device].append(time.monotonic())
-        return Reply(429, b"", {"Retry-After": "2"}) if device == "A" else None
+        wait = in_seconds(30) if retry_after == "http-date" else retry_after
+        return Reply(status, b"", {"Retry-After": wait}) if device == "A" else None
 
-    def after_the_429_arrived() -> None:
+    def after_the_refusal_arrived() -> None:
         deadline = time.monotonic() + 10
         while not arrived["A"] and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.2)
 
     with running(handler) as server:
-        a, b = run_both(kind, server.url, "A", "B", after_the_429_arrived, max_retry_wait=1)
-    assert isinstance(a, RateLimitError)
-    assert a.retry_after == 2.0
+        a, b = run_both(kind, server.url, "A", "B", after_the_refusal_arrived, max_retry_wait=1)
+    assert isinstance(a, error), a
+    assert a.retry_after > 25
     assert len(arrived["A"]) == 1  # raised at once, as without the gate
-    assert b.request_id.startswith("req-B-")
-    assert arrived["B"][0] - arrived["A"][0] >= 1.9  # B waited out the pause rather than be refused
+    assert b.request_id.startswith("req-B-"), b
+    waited = arrived["B"][0] - arrived["A"][0]
+    assert 0.9 <= waited < 10, waited  # B waited out the clamped pause rather than be refused; it did not hang
+
+
+def test_the_pause_is_capped_at_max_pause() -> None:
+    clock = Clock()
+    gate = RateGate(max_pause=5.0, clock=clock)
+    gate.observe(429, 3600.0, clock.now - 0.01)
+    assert gate._ask() == (pytest.approx(5.0), 0.0)
+    clock.now += 5.0
+    assert gate._ask() == (0.0, 0.0)
+    gate.observe(503, 2.0, clock.now)  # a wait within the cap pauses in full
+    assert gate._ask() == (pytest.approx(2.0), 0.0)
+
+
+def test_the_clients_gate_is_capped_at_max_retry_wait(kind: str) -> None:
+    fota = make_client(kind, "http://127.0.0.1:9", max_retry_wait=7)
+    assert fota._gate.max_pause == 7.0
+    if isinstance(fota, FotaClient):
+        fota.close()
 
 
 def test_a_refusal_shared_with_another_call_costs_no_retry(kind: str) -> None:

@@ -123,15 +123,16 @@ def test_closing_twice_and_using_a_closed_own_pool_behave_alike(kind: str) -> No
             fota = tf.FotaClient(base_url=server.url, access_token=ACCESS_TOKEN, m2m_token=M2M_TOKEN)
             fota.close()
             fota.close()
-            with pytest.raises(RuntimeError):
+            with pytest.raises(tf.APIConnectionError, match="the client is closed"):
                 fota.report_device_firmware(ACC, DEVICE)
+            assert server.count == 0
             return
 
         async def scenario() -> None:
             client = tf.AsyncFotaClient(base_url=server.url, access_token=ACCESS_TOKEN, m2m_token=M2M_TOKEN)
             await client.aclose()
             await client.aclose()
-            with pytest.raises(RuntimeError):
+            with pytest.raises(tf.APIConnectionError, match="the client is closed"):
                 await client.report_device_firmware(ACC, DEVICE)
 
         asyncio.run(scenario())

@@ -20,6 +20,7 @@ import attrs
 import httpx
 
 from ._constants import RETRY_STATUSES
+from ._decode import NotJSONError, decode_json
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -102,6 +103,9 @@ class Call(Generic[T]):
 
     # JSON request bodies are logged at DEBUG (redacted); the auth calls, which carry secrets, turn this off.
     log_request_body = True
+    # The seconds of the last answer's Retry-After (None without one, or for a status that is not retried): read
+    # once per answer by the send loop (:func:`_observe`), for the rate gate and for :meth:`answered`.
+    server_wait: float | None = None
 
     def __init__(
         self,
@@ -218,7 +222,7 @@ class Call(Generic[T]):
             self.renewed = True
             return Renew(self._status_error(response))
         if status in RETRY_STATUSES:
-            server_wait = parse_retry_after(response.headers)
+            server_wait = self.server_wait
             if server_wait is not None and server_wait > self.options.max_retry_wait:
                 logger.info(
                     "%s: server asks to wait %.1f s, above the cap of %.1f s; not retrying",
@@ -251,8 +255,8 @@ class Call(Generic[T]):
                 f"{what} returned HTTP {response.status_code} with an empty body", response=response
             )
         try:
-            data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            data = decode_json(response)
+        except NotJSONError:
             raise ResponseValidationError(
                 f"{what} returned HTTP {response.status_code} with a body that is not JSON", response=response
             ) from None
@@ -275,12 +279,29 @@ def _has_request(exc: httpx.RequestError) -> bool:
     return True
 
 
+def _refuse_if_closed(http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> None:
+    """A closed client (``close()``/``aclose()``, or a closed ``http_client``) sends nothing: a FotaError rather
+    than httpx's bare RuntimeError."""
+    if http.is_closed:
+        raise APIConnectionError(f"{call.operation.what} was not sent: the client is closed")
+
+
+def _observe(call: Call[Any], response: httpx.Response, gate: RateGate | None) -> None:
+    """Before the call judges an answer: read its ``Retry-After`` once (for a retryable status only) and let the
+    client's rate gate learn from the answer."""
+    status = response.status_code
+    call.server_wait = parse_retry_after(response.headers) if status in RETRY_STATUSES else None
+    if gate is not None:
+        call.shared = gate.observe(status, call.server_wait, call.started)
+
+
 def send(http: httpx.Client, call: Call[T], auth: CallAuth, *, gate: RateGate | None = None) -> APIResponse[T]:
     """Run one call to its end on a sync client: every attempt gets fresh ``auth.headers()``; after a 401,
     ``auth.renew(the rejected headers)`` says whether one more attempt may succeed; ``auth.accepted(headers)``
     hears of the success; the client's rate ``gate`` lets each attempt go and hears of each answer (the token
     and login calls have none)."""
     while True:
+        _refuse_if_closed(http, call)
         if gate is not None:
             gate.wait()
         headers = auth.headers()
@@ -291,8 +312,7 @@ def send(http: httpx.Client, call: Call[T], auth: CallAuth, *, gate: RateGate | 
         except httpx.RequestError as exc:
             step = call.failed(exc)
         else:
-            if gate is not None:
-                call.shared = gate.observe(response.status_code, response.headers, call.started)
+            _observe(call, response, gate)
             step = call.answered(response)
         if isinstance(step, Done):
             auth.accepted(headers)
@@ -311,6 +331,7 @@ async def send_async(
     import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
 
     while True:
+        _refuse_if_closed(http, call)
         if gate is not None:
             await gate.wait_async()
         headers = await auth.headers()
@@ -321,8 +342,7 @@ async def send_async(
         except httpx.RequestError as exc:
             step = call.failed(exc)
         else:
-            if gate is not None:
-                call.shared = gate.observe(response.status_code, response.headers, call.started)
+            _observe(call, response, gate)
             step = call.answered(response)
         if isinstance(step, Done):
             auth.accepted(headers)

@@ -32,6 +32,8 @@ ProgressHook = Callable[[Sequence[str], FotaError | None], None]
 and None on success or the error it ended with."""
 
 # After one of these, the next single-device call would fail the same way: a fan-out stops starting new calls.
+# The arguments are all checked before the first call; an InvalidInputError during the run comes from a token
+# callable that returned no usable token, which every later call would repeat.
 REPEATING_FAILURES = (AuthenticationError, PermissionDeniedError, APIConnectionError, RateLimitError, InvalidInputError)
 
 
@@ -88,7 +90,11 @@ async def run_each_async(
     done: Callable[[I, R | FotaError], None] | None = None,
 ) -> list[R | FotaError | None]:
     """The async twin of :func:`run_each`: at most ``max_concurrency`` items in flight, started in order; after
-    a failure for which ``stop`` is true no new item is started (those in flight finish)."""
+    a failure for which ``stop`` is true no new item is started (those in flight finish).
+
+    Anything else that ends the run (an exception from ``done``, the user's progress hook; the caller's task
+    being cancelled) cancels every item still in flight before it propagates: nothing is sent once the method
+    has raised."""
     import asyncio  # noqa: PLC0415 - lazily: `import thingspace_fota` need not load asyncio
 
     outcomes: list[R | FotaError | None] = [None] * len(items)
@@ -111,7 +117,14 @@ async def run_each_async(
             if isinstance(outcome, FotaError) and stop(outcome):
                 stopped = True
 
-    await asyncio.gather(*(worker() for _ in range(min(max_concurrency, len(items)))))
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(max_concurrency, len(items)))]
+    try:
+        await asyncio.gather(*workers)  # gather does not cancel the other workers when one raises: we do
+    except BaseException:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
     return outcomes
 
 
@@ -145,25 +158,35 @@ def merge_results(responses: Sequence[APIResponse[DeviceFirmwareList]]) -> Devic
     )
 
 
+def checked_hook(on_progress: object) -> ProgressHook | None:
+    """``on_progress``, which must be None or a callable (InvalidInputError before anything is sent)."""
+    if on_progress is not None and not callable(on_progress):
+        raise InvalidInputError("on_progress", f"must be a callable or None, not {type(on_progress).__name__}")
+    return on_progress
+
+
 def chunk_progress(
     on_progress: ProgressHook | None,
 ) -> Callable[[list[str], APIResponse[DeviceFirmwareList] | FotaError], None] | None:
-    """The ``done`` callback of a chunked call that tells ``on_progress`` of each finished chunk."""
-    if on_progress is None:
+    """The ``done`` callback of a chunked call that tells ``on_progress`` of each finished chunk (checked)."""
+    hook = checked_hook(on_progress)
+    if hook is None:
         return None
 
     def done(chunk: list[str], outcome: APIResponse[DeviceFirmwareList] | FotaError) -> None:
-        on_progress(chunk, outcome if isinstance(outcome, FotaError) else None)
+        hook(chunk, outcome if isinstance(outcome, FotaError) else None)
 
     return done
 
 
 def call_progress(on_progress: ProgressHook | None) -> Callable[[str, object], None] | None:
-    """The ``done`` callback of a fan-out that tells ``on_progress`` of each finished single-device call."""
-    if on_progress is None:
+    """The ``done`` callback of a fan-out that tells ``on_progress`` of each finished single-device call
+    (checked)."""
+    hook = checked_hook(on_progress)
+    if hook is None:
         return None
 
     def done(device_id: str, outcome: object) -> None:
-        on_progress([device_id], outcome if isinstance(outcome, FotaError) else None)
+        hook([device_id], outcome if isinstance(outcome, FotaError) else None)
 
     return done

@@ -94,7 +94,8 @@ class _ClientBase:
     ) -> StaticTokens | Credentials:
         """Keep the settings; check ``http_client`` and the auth arguments (all before anything is sent)."""
         self._settings = settings
-        self._gate = RateGate(settings.max_rate)  # shared by every call, thread and task of this client
+        # Shared by every call, thread and task of this client; no Retry-After holds them beyond max_retry_wait.
+        self._gate = RateGate(settings.max_rate, max_pause=settings.max_retry_wait)
         _check_http_client(http_client, http_type)
         self._drift_check = drift_check(strict)
         return resolve_auth(**auth)
@@ -267,11 +268,12 @@ class FotaClient(_ClientBase):
         """
         options = self._settings.options(max_retries, timeout, extra_headers)
         account, planned = chunks(account_id, device_ids, batch_size)
+        done = chunk_progress(on_progress)
 
         def sync_chunk(chunk: list[str]) -> APIResponse[DeviceFirmwareList]:
             return self._request(SYNCHRONIZE_DEVICE_FIRMWARE, synchronize_request(account, chunk), options)
 
-        outcomes = run_each(planned, sync_chunk, stop=stop_on_any, done=chunk_progress(on_progress))
+        outcomes = run_each(planned, sync_chunk, stop=stop_on_any, done=done)
         return merged(merge_chunks(planned, outcomes))
 
     def report_device_firmware(
@@ -303,18 +305,18 @@ class FotaClient(_ClientBase):
         Returns each device's result or error, in request order. A failure about one device (such as a 404) does
         not stop the others; after one that every later call would repeat (authentication, permission,
         connection, rate limit) no new call is made, and the ids not asked are missing from the result.
-        ``on_progress([device_id], error)`` is called after each call. Every id is checked before anything is
-        sent.
+        ``on_progress([device_id], error)`` is called after each call. Every id and option is checked before
+        anything is sent.
         """
+        options = self._settings.options(max_retries, timeout, extra_headers)
         account = check.identifier(account_id, "account_id")
         ids = check.device_ids(device_ids)
+        done = call_progress(on_progress)
 
         def report(device_id: str) -> FirmwareReportRequest:
-            return self.report_device_firmware(
-                account, device_id, max_retries=max_retries, timeout=timeout, extra_headers=extra_headers
-            )
+            return parsed(self._request(REPORT_DEVICE_FIRMWARE, report_request(account, device_id), options))
 
-        outcomes = run_each(ids, report, stop=stop_on_repeating, done=call_progress(on_progress))
+        outcomes = run_each(ids, report, stop=stop_on_repeating, done=done)
         return {device_id: o for device_id, o in zip(ids, outcomes, strict=True) if o is not None}
 
     def _request(self, operation: Operation[T], request: dict[str, Any], options: RequestOptions) -> APIResponse[T]:
@@ -444,16 +446,13 @@ class AsyncFotaClient(_ClientBase):
         """
         options = self._settings.options(max_retries, timeout, extra_headers)
         account, planned = chunks(account_id, device_ids, batch_size)
+        done = chunk_progress(on_progress)
 
         async def sync_chunk(chunk: list[str]) -> APIResponse[DeviceFirmwareList]:
             return await self._request(SYNCHRONIZE_DEVICE_FIRMWARE, synchronize_request(account, chunk), options)
 
         outcomes = await run_each_async(
-            planned,
-            sync_chunk,
-            max_concurrency=self._max_concurrency,
-            stop=stop_on_any,
-            done=chunk_progress(on_progress),
+            planned, sync_chunk, max_concurrency=self._max_concurrency, stop=stop_on_any, done=done
         )
         return merged(merge_chunks(planned, outcomes))
 
@@ -486,23 +485,19 @@ class AsyncFotaClient(_ClientBase):
         Returns each device's result or error, in request order. A failure about one device (such as a 404) does
         not stop the others; after one that every later call would repeat (authentication, permission,
         connection, rate limit) no new call is started, and the ids not asked are missing from the result.
-        ``on_progress([device_id], error)`` is called after each call. Every id is checked before anything is
-        sent.
+        ``on_progress([device_id], error)`` is called after each call. Every id and option is checked before
+        anything is sent.
         """
+        options = self._settings.options(max_retries, timeout, extra_headers)
         account = check.identifier(account_id, "account_id")
         ids = check.device_ids(device_ids)
+        done = call_progress(on_progress)
 
         async def report(device_id: str) -> FirmwareReportRequest:
-            return await self.report_device_firmware(
-                account, device_id, max_retries=max_retries, timeout=timeout, extra_headers=extra_headers
-            )
+            return parsed(await self._request(REPORT_DEVICE_FIRMWARE, report_request(account, device_id), options))
 
         outcomes = await run_each_async(
-            ids,
-            report,
-            max_concurrency=self._max_concurrency,
-            stop=stop_on_repeating,
-            done=call_progress(on_progress),
+            ids, report, max_concurrency=self._max_concurrency, stop=stop_on_repeating, done=done
         )
         return {device_id: o for device_id, o in zip(ids, outcomes, strict=True) if o is not None}
 

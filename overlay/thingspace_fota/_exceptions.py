@@ -6,13 +6,13 @@ are built from the method, the path, the status and the server's ``errorCode``/`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._decode import NotJSONError, decode_json
 from ._redact import mask_optional
 
 if TYPE_CHECKING:
@@ -215,8 +215,8 @@ def _reason(status: int) -> str:
 def decode_error_body(response: httpx.Response) -> tuple[object, str | None, str | None]:
     """The body of an error response (JSON when it is, else text) and its ``errorCode``/``errorMessage``."""
     try:
-        body: object = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        body: object = decode_json(response)
+    except NotJSONError:
         return response.text, None, None
     if isinstance(body, dict):
         code, message = body.get("errorCode"), body.get("errorMessage")

@@ -4,8 +4,9 @@ A server that rate-limits answers a burst with 429 and ``Retry-After``. Left alo
 the same time, wakes with the others and hits the limit again. The gate makes the calls of one client act
 together:
 
-* **Pause.** A 429 or 503 with ``Retry-After`` holds every call of the client until that time has passed; calls
-  not yet sent wait instead of being refused. A call whose request was already in flight when another call's
+* **Pause.** A 429 or 503 with ``Retry-After`` holds every call of the client until that time has passed, but
+  never longer than the client's ``max_retry_wait`` (``max_pause``); calls not yet sent wait instead of being
+  refused. A call whose request was already in flight when another call's
   429 arrived was refused as part of the same burst: the gate says so (``observe`` returns True) and the call
   waits it out without spending one of its own retries.
 * **Adaptive pacing.** Without any 429 nothing is paced. After a 429 the gate measures what gets through: the
@@ -32,14 +33,9 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ._exceptions import InvalidInputError
 from ._logs import logger
-from ._retries import parse_retry_after
-
-if TYPE_CHECKING:
-    import httpx
 
 CUT = 0.9  # pace at this share of the rate that got through
 PROBE_GROWTH = 1.02  # then raise the pace by this factor per second
@@ -77,10 +73,18 @@ class TokenBucket:
 
 
 class RateGate:
-    """The rate gate of one client (see the module docstring). ``clock`` is for tests."""
+    """The rate gate of one client (see the module docstring). ``max_pause`` is the client's ``max_retry_wait``:
+    the longest any ``Retry-After`` holds the other calls. ``clock`` is for tests."""
 
-    def __init__(self, max_rate: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_rate: float | None = None,
+        *,
+        max_pause: float = math.inf,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_rate = max_rate
+        self.max_pause = max_pause
         self._clock = clock
         self._lock = threading.Lock()
         # Read without the lock on the hot path: is anything to be done at all?
@@ -156,17 +160,18 @@ class RateGate:
 
     # -- after each answer --------------------------------------------------------------------------------------
 
-    def observe(self, status: int, headers: httpx.Headers, started: float) -> bool:
-        """Learn from an answer to a request sent at ``started`` (monotonic clock). True when it is a refusal the
-        client already knew of: the request was in flight when another call's 429 arrived, and the call may wait
-        out the pause without spending a retry."""
+    def observe(self, status: int, retry_after: float | None, started: float) -> bool:
+        """Learn from an answer to a request sent at ``started`` (monotonic clock), with the seconds of its
+        ``Retry-After`` (read once by the caller, which needs them too). True when it is a refusal the client
+        already knew of: the request was in flight when another call's 429 arrived, and the call may wait out the
+        pause without spending a retry."""
         if status < 300:
             if self.measuring:
                 self._admitted(started)
             return False
         if status != 429 and status != 503:  # noqa: PLR1714 - the hot path: two int compares
             return False
-        return self._refused(status, parse_retry_after(headers), started)
+        return self._refused(status, retry_after, started)
 
     def _admitted(self, started: float) -> None:
         with self._lock:
@@ -184,7 +189,11 @@ class RateGate:
         now = self._clock()
         with self._lock:
             if retry_after:
-                self._paused_until = max(self._paused_until, now + retry_after)
+                # Clamped, not ignored: the server has just said it refuses this client, so the other calls
+                # still hold back (sending them now would only collect more 429s), but for no longer than the
+                # client's max_retry_wait, the longest the user agreed to wait for any Retry-After. The call that
+                # got a longer one raises RateLimitError (Call.answered); nobody sleeps for the server's hour.
+                self._paused_until = max(self._paused_until, now + min(retry_after, self.max_pause))
                 self.active = True
             if started < self._episode_at:
                 return True  # sent before the client knew of this episode: refused with the others

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from ._decode import NotJSONError, decode_json
+
 REDACTED = "[redacted]"
 
 # JSON keys whose values are secrets, compared case-insensitively.
@@ -72,6 +74,6 @@ def secrets_of(auth: Mapping[str, str], known: tuple[str, ...]) -> tuple[str, ..
 def loggable_body(response: httpx.Response) -> str:
     """A response body for a DEBUG log: the JSON redacted (at most 4000 characters), else its size and type."""
     try:
-        return json.dumps(redact(response.json()))[:4000]
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return json.dumps(redact(decode_json(response)))[:4000]
+    except (NotJSONError, RecursionError):  # RecursionError: decodable, but too deep for redact's recursion
         return f"<{len(response.content)} bytes of {response.headers.get('content-type', 'unknown type')}>"
