@@ -201,7 +201,7 @@ class FotaClient(_ClientBase):
             strict,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(**self._settings.httpx_args(sync=True))
+        self._http = http_client or self._settings.own_http_client(httpx.Client, sync=True)
         self._auth: SyncAuth
         if isinstance(way, StaticTokens):
             self._auth = TokenCallablesAuth(way.access_token, way.m2m_token)  # type: ignore[arg-type]
@@ -379,7 +379,7 @@ class AsyncFotaClient(_ClientBase):
         )
         self._max_concurrency = check.positive_int(max_concurrency, "max_concurrency")
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(**self._settings.httpx_args())
+        self._http = http_client or self._settings.own_http_client(httpx.AsyncClient)
         self._auth: AsyncAuth
         if isinstance(way, StaticTokens):
             self._auth = AsyncTokenCallablesAuth(way.access_token, way.m2m_token)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import httpx
@@ -12,6 +12,8 @@ from . import _validation as check
 from ._constants import USER_AGENT
 from ._ratelimit import checked_rate
 from ._transports import client_transports
+
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 
 @attrs.frozen
@@ -44,13 +46,30 @@ class ClientSettings:
         self.max_retries = check.positive_int(max_retries, "max_retries", minimum=0)
         self.max_retry_wait = check.seconds(max_retry_wait, "max_retry_wait")
         self.max_connections = check.positive_int(max_connections, "max_connections")
-        library_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        self.default_headers = {**library_headers, **check.headers(default_headers, "default_headers")}
+        self.library_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        self.user_headers = check.headers(default_headers, "default_headers")
+        self._options_with(self.library_headers)
+
+    def _options_with(self, library_headers: Mapping[str, str]) -> None:
+        """Build the options of calls that override nothing, sending ``library_headers`` with each request."""
+        # The headers of every FOTA call, under the call's own extra_headers.
+        self.default_headers = {**library_headers, **self.user_headers}
         # The options of a call that overrides nothing: built once, not on every call.
         self.default_options = RequestOptions(self.max_retries, self.timeout, self.default_headers, self.max_retry_wait)
         # The token and login calls: the same settings, without the user's default_headers, which are for the
         # FOTA API (a mock's `Prefer` header, an API gateway's key) and are not the auth server's business.
         self.auth_options = RequestOptions(self.max_retries, self.timeout, library_headers, self.max_retry_wait)
+
+    def own_http_client(self, cls: type[H], *, sync: bool = False) -> H:
+        """The httpx client (``cls``) a client makes when the user passes none, from :meth:`httpx_args`.
+
+        It sends the library's headers (Accept, User-Agent) itself, as its defaults, so the calls no longer add
+        them to each request: httpx merges every per-request header into the client's, one by one, about 4 µs a
+        header. The headers sent are the same.
+        """
+        http = cls(**self.httpx_args(sync=sync))
+        self._options_with({})
+        return http
 
     def httpx_args(self, *, sync: bool = False) -> dict[str, Any]:
         """Arguments of the httpx client the library makes when the user does not pass one.
@@ -61,7 +80,7 @@ class ClientSettings:
         environment, every route gets the same protections and they share ``max_connections``.
         """
         transports = client_transports(self.max_connections, sync=sync)
-        return {"timeout": self.timeout, "follow_redirects": False, **transports}
+        return {"timeout": self.timeout, "follow_redirects": False, "headers": self.library_headers, **transports}
 
     def options(
         self,
