@@ -1,9 +1,9 @@
-"""``verify`` (issue 10): run_verify against a local server that conforms (exit 0), one that drifts (exit 4, the
-field named), one that fails (exit 1, which wins over drift), and bad input (exit 2)."""
+"""``verify`` (issue 10): ``thingspace-fota verify`` (the CLI's main, in process) against a local server that
+conforms (exit 0), one that drifts (exit 4, the field named), one that fails (exit 1, which wins over drift), and
+bad input (exit 2)."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -15,7 +15,8 @@ import pytest
 from faultserver import ACC, ACCESS_TOKEN, M2M_TOKEN, PACKAGE, FaultServer, Reply, Seen
 
 from thingspace_fota import FotaClient, ResponseValidationError
-from thingspace_fota._verify import add_verify_command, run_verify, verify
+from thingspace_fota._cli import main
+from thingspace_fota._verify import verify
 
 DEVICES = ["990013907835573", "990013907884259"]
 
@@ -29,14 +30,8 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultServer]:
         yield srv
 
 
-def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="thingspace-fota")
-    add_verify_command(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(["verify", *argv])
-
-
 def run(server: FaultServer, *argv: str) -> int:
-    return run_verify(parse(ACC, *argv, "--base-url", server.url + "/api/fota/v3"))
+    return main(["verify", ACC, *argv, "--base-url", server.url + "/api/fota/v3"])
 
 
 def test_conforming_server_exits_0(server: FaultServer, capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,7 +103,7 @@ def test_bad_input_exits_2_before_sending(
     server: FaultServer, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
 ) -> None:
     args = [*argv] if "--base-url" in argv else [*argv, "--base-url", server.url]
-    assert run_verify(parse(*args)) == 2
+    assert main(["verify", *args]) == 2
     assert "error:" in capsys.readouterr().err
     assert server.requests == []
 

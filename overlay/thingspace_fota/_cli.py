@@ -40,6 +40,12 @@ from ._constants import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    EXIT_API_ERROR,
+    EXIT_BAD_INPUT,
+    EXIT_DRIFT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
     MAX_BATCH_SIZE,
 )
 from ._exceptions import (
@@ -54,11 +60,10 @@ from ._logs import setup_from_env
 from ._models import DeviceFirmware, Drift, FirmwarePackage, FirmwareReportRequest, Protocol
 from ._ratelimit import checked_rate
 from ._reading import DriftCheck, collapse, summarize
-from ._verify import EXIT_DRIFT, add_verify_command, run_verify
+from ._verify import render, verify
 from ._version import __version__
 
 PROG = "thingspace-fota"
-EXIT_OK, EXIT_API_ERROR, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 # The command line's own ceiling of --concurrency (the library's max_concurrency has none).
 MAX_CONCURRENCY = 64
 ENV_PREFIX = "THINGSPACE_"
@@ -321,9 +326,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report_cmd.set_defaults(handler=_run_report, id_name="DEVICE_ID")
 
-    verify_cmd = add_verify_command(commands, parents=after)
-    verify_cmd.description = textwrap.fill(verify_cmd.description or "", 79)
-    verify_cmd.epilog, verify_cmd.formatter_class = environment_help(), argparse.RawDescriptionHelpFormatter
+    verify_cmd = _subcommand(
+        commands,
+        "verify",
+        after,
+        help="check that the server's answers match the spec (exit 0 clean, 4 drift, 1 API error, 2 bad input)",
+        description=textwrap.fill(
+            "Run list_available_firmware for every protocol and synchronize_device_firmware for the given ids, "
+            "read every answer tolerantly and report each deviation from openapi/fota-v3.yaml. Ignores "
+            f"{env.STRICT}. Exit {EXIT_OK}: every answer matches; {EXIT_DRIFT}: drift; {EXIT_API_ERROR}: an API "
+            f"error; {EXIT_BAD_INPUT}: bad input.",
+            79,
+        ),
+    )
+    verify_cmd.add_argument("account", metavar="ACC", help="account id")
+    verify_cmd.add_argument("device_ids", nargs="*", metavar="DEVICE_ID", help="devices to synchronize (read-only)")
+    verify_cmd.add_argument(
+        "--report", action="store_true", help="also ask each device to report its firmware (wakes real devices)"
+    )
     verify_cmd.set_defaults(handler=_run_verify)
 
     completion_cmd = commands.add_parser(
@@ -772,7 +792,11 @@ def _run_report(args: argparse.Namespace, con: _Console) -> int:
 
 
 def _run_verify(args: argparse.Namespace, con: _Console) -> int:
-    return run_verify(args)
+    # Always tolerant, whatever --strict or THINGSPACE_FOTA_STRICT say: the report lists every deviation.
+    with FotaClient.from_env(**{**client_overrides(args), "strict": False}) as fota:
+        report = verify(fota, args.account, list(args.device_ids), report=args.report)
+    print(render(report, as_json=args.json))
+    return report.exit_code
 
 
 def _run_completion(args: argparse.Namespace, con: _Console) -> int:

@@ -314,7 +314,8 @@ class FotaClient(_ClientBase):
         done = call_progress(on_progress)
 
         def report(device_id: str) -> FirmwareReportRequest:
-            return parsed(self._request(REPORT_DEVICE_FIRMWARE, report_request(account, device_id), options))
+            # .parsed, not parsed(): a fan-out has no with_raw_response twin to hand its responses to
+            return self._request(REPORT_DEVICE_FIRMWARE, report_request(account, device_id), options).parsed
 
         outcomes = run_each(ids, report, stop=stop_on_repeating, done=done)
         return {device_id: o for device_id, o in zip(ids, outcomes, strict=True) if o is not None}
@@ -494,7 +495,9 @@ class AsyncFotaClient(_ClientBase):
         done = call_progress(on_progress)
 
         async def report(device_id: str) -> FirmwareReportRequest:
-            return parsed(await self._request(REPORT_DEVICE_FIRMWARE, report_request(account, device_id), options))
+            # .parsed, not parsed(): a fan-out has no with_raw_response twin to hand its responses to
+            response = await self._request(REPORT_DEVICE_FIRMWARE, report_request(account, device_id), options)
+            return response.parsed
 
         outcomes = await run_each_async(
             ids, report, max_concurrency=self._max_concurrency, stop=stop_on_repeating, done=done

@@ -33,4 +33,7 @@ MAX_BATCH_SIZE = 100
 # Far above any IMEI or account name, far below httpx's URL limit (65,536 characters).
 MAX_ID_LENGTH = 256
 
+# Exit codes of the thingspace-fota command line (VerifyReport.exit_code gives verify's).
+EXIT_OK, EXIT_API_ERROR, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_DRIFT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
 USER_AGENT = f"thingspace-fota/{__version__} python-httpx/{httpx.__version__}"

@@ -12,10 +12,8 @@ only: never a value from a body, a token or a device id.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,12 +21,10 @@ import attrs
 
 from . import _validation as valid
 from ._client import FotaClient
+from ._constants import EXIT_API_ERROR, EXIT_DRIFT, EXIT_OK
 from ._exceptions import APIStatusError, FotaError, InvalidInputError, ResponseValidationError
 from ._models import Drift, Protocol
 from ._reading import DriftCheck, summarize
-
-EXIT_OK, EXIT_API_ERROR, EXIT_BAD_INPUT, EXIT_DRIFT = 0, 1, 2, 4
-PROG = "thingspace-fota verify"
 
 
 @attrs.frozen
@@ -187,48 +183,3 @@ def render(report: VerifyReport, *, as_json: bool = False) -> str:
     }[report.exit_code]
     lines += ["", f"Result: {verdict} (exit {report.exit_code})."]
     return "\n".join(lines)
-
-
-def add_verify_command(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    *,
-    parents: Sequence[argparse.ArgumentParser] = (),
-) -> argparse.ArgumentParser:
-    """Add ``verify`` to the CLI. ``parents`` are the CLI's common-option parsers (``--base-url`` and the like);
-    without them, ``verify`` gets its own ``--base-url``."""
-    parser = subparsers.add_parser(
-        "verify",
-        parents=list(parents),
-        help="check that the server's answers match the spec (exit 0 clean, 4 drift, 1 API error, 2 bad input)",
-        description=(
-            "Run list_available_firmware for every protocol and synchronize_device_firmware for the given ids, "
-            "read every answer tolerantly and report each deviation from openapi/fota-v3.yaml. Ignores "
-            "THINGSPACE_FOTA_STRICT. Exit 0: every answer matches; 4: drift; 1: an API error; 2: bad input."
-        ),
-    )
-    parser.add_argument("account", help="account name, e.g. 0000123456-00001")
-    parser.add_argument("device_ids", nargs="*", metavar="DEVICE_ID", help="devices to synchronize (read-only)")
-    parser.add_argument(
-        "--report", action="store_true", help="also ask each device to report its firmware (wakes real devices)"
-    )
-    if not parents:
-        parser.add_argument("--json", action="store_true", help="print the report as JSON")
-        parser.add_argument("--base-url", help="FOTA v3 base URL (default: $THINGSPACE_FOTA_BASE_URL, else production)")
-    parser.set_defaults(run=run_verify)
-    return parser
-
-
-def run_verify(args: argparse.Namespace) -> int:
-    """Run ``verify`` for parsed arguments; prints the report to stdout and returns the exit code."""
-    from ._cli import client_overrides  # noqa: PLC0415 - the CLI's one reading of its options; _cli imports us
-
-    # verify always reads tolerantly, to report every deviation
-    overrides: dict[str, Any] = {**client_overrides(args), "strict": False}
-    try:
-        with FotaClient.from_env(**overrides) as fota:
-            report = verify(fota, args.account, list(args.device_ids), report=args.report)
-    except InvalidInputError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(render(report, as_json=args.json))
-    return report.exit_code
